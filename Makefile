@@ -1,0 +1,51 @@
+# Ceasefire Monitor: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run serve test lint browser clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py seed
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production: behind a TLS-terminating proxy that sets X-Forwarded-Proto (README, "Deploying").
+serve: $(VENV)/.installed
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: set DJANGO_SECRET_KEY (README, 'Settings')." >&2; exit 1; }
+	@test -n "$$DJANGO_ALLOWED_HOSTS" || { echo "make serve: set DJANGO_ALLOWED_HOSTS (README, 'Settings')." >&2; exit 1; }
+	DJANGO_DEBUG= $(PY) manage.py collectstatic --noinput --verbosity 0
+	DJANGO_DEBUG= $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG= $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) \
+		--workers $${WEB_CONCURRENCY:-2} --access-logfile - --error-logfile -
+
+# The browser tests use a system Chromium when there is one, Playwright's own otherwise.
+browser: $(VENV)/.installed-dev
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+		|| command -v google-chrome >/dev/null || $(BIN)/playwright install chromium
+
+test: $(VENV)/.installed-dev browser
+	$(PY) manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,192 @@
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, Q
+
+from .models import (
+    Actor,
+    Citation,
+    Event,
+    Layer,
+    LayerKind,
+    Precondition,
+    PreconditionStatus,
+    Proposal,
+    RetiredSlug,
+    Source,
+)
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    fields = ["source", "quote", "attributed_to"]
+    autocomplete_fields = ["source"]
+    extra = 0
+
+
+class ProposalCitationInline(CitationInline):
+    fk_name = "proposal"
+    verbose_name_plural = "Citations supporting the proposal"
+
+
+class LayerInline(admin.StackedInline):
+    model = Layer
+    fields = ["kind", "description", "area", "assets", "contributors"]
+    autocomplete_fields = ["contributors"]
+    extra = 0
+    show_change_link = True
+
+
+class PreconditionInline(admin.StackedInline):
+    model = Precondition
+    fk_name = "proposal"
+    fields = [
+        ("slug", "status", "display_order"),
+        "description",
+        ("responsible", "layer", "depends_on"),
+    ]
+    autocomplete_fields = ["responsible"]
+    extra = 0
+    show_change_link = True
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Offer only the layers and preconditions of the proposal being edited.
+        if db_field.name in {"layer", "depends_on"}:
+            proposal_id = request.resolver_match.kwargs.get("object_id")
+            model = Layer if db_field.name == "layer" else Precondition
+            related = model.objects.filter(proposal_id=proposal_id)
+            kwargs["queryset"] = related.select_related("kind") if model is Layer else related
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "first_reported", "layer_count", "met", "updated_at"]
+    list_filter = ["status", "layers__kind", "preconditions__status", "first_reported"]
+    search_fields = ["title", "slug", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["proponents"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    date_hierarchy = "first_reported"
+    inlines = [LayerInline, PreconditionInline, ProposalCitationInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status", "first_reported", "proponents", "summary"]}),
+        ("Record", {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_layers=Count("layers", distinct=True),
+                n_met=Count(
+                    "preconditions",
+                    filter=Q(preconditions__status=PreconditionStatus.MET),
+                    distinct=True,
+                ),
+                n_preconditions=Count("preconditions", distinct=True),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published address never changes: bookmarks and exports depend on it.
+        return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else self.prepopulated_fields
+
+    @admin.display(description="Layers", ordering="n_layers")
+    def layer_count(self, obj):
+        return obj.n_layers
+
+    @admin.display(description="Preconditions met")
+    def met(self, obj):
+        return f"{obj.n_met} of {obj.n_preconditions}"
+
+
+class LayerCitationInline(CitationInline):
+    fk_name = "layer"
+
+
+@admin.register(Layer)
+class LayerAdmin(admin.ModelAdmin):
+    list_display = ["proposal", "kind", "area", "updated_at"]
+    list_filter = ["kind"]
+    list_select_related = ["proposal", "kind"]
+    search_fields = ["proposal__title", "description", "area", "assets"]
+    autocomplete_fields = ["proposal", "contributors"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [LayerCitationInline]
+
+
+class PreconditionCitationInline(CitationInline):
+    fk_name = "precondition"
+
+
+@admin.register(Precondition)
+class PreconditionAdmin(admin.ModelAdmin):
+    list_display = ["description", "proposal", "status", "responsible", "updated_at"]
+    list_filter = ["status"]
+    list_select_related = ["proposal", "responsible"]
+    search_fields = ["description", "slug", "proposal__title"]
+    autocomplete_fields = ["proposal", "responsible", "layer", "depends_on"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [PreconditionCitationInline]
+
+
+@admin.register(LayerKind)
+class LayerKindAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "display_order"]
+    list_editable = ["display_order"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "slug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class SourceCitationInline(CitationInline):
+    fields = ["quote", "attributed_to", "proposal", "layer", "precondition"]
+    autocomplete_fields = ["proposal", "layer", "precondition"]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["title", "publisher", "published_on"]
+    search_fields = ["title", "publisher", "url"]
+    date_hierarchy = "published_on"
+    inlines = [SourceCitationInline]
+
+
+@admin.register(Citation)
+class CitationAdmin(admin.ModelAdmin):
+    list_display = ["quote", "source", "attributed_to"]
+    list_select_related = ["source"]
+    search_fields = ["quote", "attributed_to", "source__title"]
+    autocomplete_fields = ["source", "proposal", "layer", "precondition"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["date", "title", "place"]
+    search_fields = ["title", "place", "description"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["proposals"]
+
+
+@admin.register(RetiredSlug)
+class RetiredSlugAdmin(admin.ModelAdmin):
+    list_display = ["slug", "retired_at"]
+    search_fields = ["slug"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,347 @@
+"""The domain: proposals for monitoring a ceasefire, their layers, preconditions, backers and sources.
+
+Code values (statuses, layer kind slugs) are part of the public contract (CONTRACT.md): they appear in
+URLs and CSV files, and the database refuses any other value.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+def choices_check(
+    field: str, choices: type[models.TextChoices], name: str
+) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class ActorKind(models.TextChoices):
+    STATE = "state", "State"
+    ORGANISATION = "organisation", "International organisation"
+    COALITION = "coalition", "Coalition"
+    PERSON = "person", "Person"
+
+
+class ProposalStatus(models.TextChoices):
+    FLOATED = "floated", "Floated"
+    UNDER_DISCUSSION = "under_discussion", "Under discussion"
+    AGREED = "agreed", "Agreed"
+    OPERATIONAL = "operational", "Operational"
+    SHELVED = "shelved", "Shelved"
+
+
+class PreconditionStatus(models.TextChoices):
+    UNMET = "unmet", "Unmet"
+    IN_PROGRESS = "in_progress", "In progress"
+    MET = "met", "Met"
+
+
+class Actor(models.Model):
+    """A state, an international organisation, a coalition or a person that backs or must act."""
+
+    Kind = ActorKind
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Used in URLs: ?actor=<slug>.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STATE)
+    description = models.TextField(blank=True, help_text="Who this is, in a sentence.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [choices_check("kind", ActorKind, "actor_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Proposal(models.Model):
+    Status = ProposalStatus
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="The proposal's permanent address: /proposals/<slug>/. It never changes.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.FLOATED)
+    summary = models.TextField(
+        blank=True, help_text="What is proposed, and by whom, in plain words."
+    )
+    first_reported = models.DateField(
+        null=True, blank=True, help_text="The date the proposal was first reported."
+    )
+    proponents = models.ManyToManyField(
+        Actor, blank=True, related_name="proposals_backed", help_text="Who backs the proposal."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised on every save; a stale save is refused."
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "pk"]
+        constraints = [choices_check("status", ProposalStatus, "proposal_status_valid")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposal-detail", args=[self.slug])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.slug and self._state.adding and RetiredSlug.objects.filter(slug=self.slug).exists():
+            raise ValidationError(
+                {"slug": "This address belonged to a deleted proposal; choose another one."}
+            )
+
+
+class RetiredSlug(models.Model):
+    """The slug of a deleted proposal, kept so that its address is never given to another."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class LayerKind(models.Model):
+    """A kind of monitoring or guarantee layer. Analysts may add kinds; the first five are seeded."""
+
+    slug = models.SlugField(max_length=50, unique=True, help_text="Used in URLs and CSV files.")
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    display_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Layer(models.Model):
+    """One layer of a proposal: what is done, where, with which assets and by whom."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="layers")
+    # A kind in use cannot be deleted: that would silently drop layers from proposals.
+    kind = models.ForeignKey(LayerKind, on_delete=models.PROTECT, related_name="layers")
+    description = models.TextField(help_text="What this layer does.")
+    area = models.CharField(
+        max_length=300, blank=True, help_text="Area of operation, e.g. 'the Black Sea'."
+    )
+    assets = models.TextField(
+        blank=True, help_text="Assets it relies on, one per line (satellites, drones, ships…)."
+    )
+    contributors = models.ManyToManyField(
+        Actor, blank=True, related_name="layer_contributions", help_text="Who provides it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["kind__display_order", "kind__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "kind"], name="one_layer_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} layer of {self.proposal}"
+
+    @property
+    def asset_list(self) -> list[str]:
+        return split_lines(self.assets)
+
+
+class Precondition(models.Model):
+    """Something that must happen before a proposal can go ahead, and how far it has got."""
+
+    Status = PreconditionStatus
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="preconditions")
+    slug = models.SlugField(max_length=100, help_text="Unique within the proposal.")
+    description = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNMET)
+    # An actor who must act cannot vanish unnoticed: delete or reassign the precondition first.
+    responsible = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responsibilities",
+        help_text="Who must act for it to be met.",
+    )
+    # Deleting a layer keeps the precondition; it just no longer concerns a particular layer.
+    layer = models.ForeignKey(
+        Layer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="preconditions",
+        help_text="The layer it concerns, if only one.",
+    )
+    depends_on = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dependents",
+        help_text="The precondition that must be met first.",
+    )
+    display_order = models.PositiveSmallIntegerField(default=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["display_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "slug"], name="precondition_slug_per_proposal"
+            ),
+            choices_check("status", PreconditionStatus, "precondition_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(depends_on=models.F("pk")), name="precondition_not_own_dependency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.layer_id and self.proposal_id and self.layer.proposal_id != self.proposal_id:
+            errors["layer"] = "Choose a layer of the same proposal."
+        if self.depends_on_id:
+            if self.depends_on.proposal_id != self.proposal_id:
+                errors["depends_on"] = "Choose a precondition of the same proposal."
+            elif self.pk and self._depends_on_chain_reaches_self():
+                errors["depends_on"] = "This would make the preconditions depend on each other."
+        if errors:
+            raise ValidationError(errors)
+
+    def _depends_on_chain_reaches_self(self) -> bool:
+        seen: set[int] = set()
+        current = self.depends_on
+        while current is not None and current.pk not in seen:
+            if current.pk == self.pk:
+                return True
+            seen.add(current.pk)
+            current = current.depends_on
+        return False
+
+
+class Source(models.Model):
+    """A published report that the records cite."""
+
+    publisher = models.CharField(max_length=200, help_text="E.g. 'dpa, carried by NAN'.")
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=500, blank=True, verbose_name="URL")
+    published_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.title}"
+
+
+class Citation(models.Model):
+    """A short quotation from a source, supporting exactly one proposal, layer or precondition."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    quote = models.TextField(max_length=1000, help_text="The exact words, kept short.")
+    attributed_to = models.CharField(
+        max_length=300, blank=True, help_text="Who said or wrote it, if not the publisher."
+    )
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    layer = models.ForeignKey(
+        Layer, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    precondition = models.ForeignKey(
+        Precondition, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(proposal__isnull=False, layer__isnull=True, precondition__isnull=True)
+                    | Q(proposal__isnull=True, layer__isnull=False, precondition__isnull=True)
+                    | Q(proposal__isnull=True, layer__isnull=True, precondition__isnull=False)
+                ),
+                name="citation_supports_exactly_one_claim",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.quote[:60]}” ({self.source.publisher})"
+
+    def clean(self) -> None:
+        super().clean()
+        if sum(bool(x) for x in (self.proposal_id, self.layer_id, self.precondition_id)) != 1:
+            raise ValidationError(
+                "A citation supports exactly one thing: choose a proposal, a layer or a precondition."
+            )
+
+    @property
+    def target_proposal_id(self) -> int | None:
+        if self.proposal_id:
+            return self.proposal_id
+        if self.layer_id:
+            return self.layer.proposal_id
+        return self.precondition.proposal_id
+
+
+class Event(models.Model):
+    """A dated event (a statement, a summit) on the timeline of the proposals it concerns."""
+
+    date = models.DateField()
+    title = models.CharField(max_length=300)
+    place = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    proposals = models.ManyToManyField(Proposal, blank=True, related_name="events")
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+
+def split_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def unique_slug(text: str, taken: set[str], max_length: int = 100) -> str:
+    """A slug for `text` that is not in `taken`, with a numeric suffix when needed."""
+    base = slugify(text)[:max_length].strip("-") or "item"
+    slug, n = base, 2
+    while slug in taken:
+        suffix = f"-{n}"
+        slug = f"{base[: max_length - len(suffix)]}{suffix}"
+        n += 1
+    return slug
+
+
+@receiver(post_delete, sender=Proposal)
+def retire_slug(sender: type[Proposal], instance: Proposal, **kwargs: object) -> None:
+    RetiredSlug.objects.get_or_create(slug=instance.slug)

@@ -1,0 +1,200 @@
+"""Public pages: the dashboard, the list, a proposal, and the health check.
+
+Every page issues a fixed number of SQL queries whatever the number of rows (tests assert it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .filters import filter_proposals
+from .models import (
+    Actor,
+    Citation,
+    Event,
+    Layer,
+    LayerKind,
+    Precondition,
+    PreconditionStatus,
+    Proposal,
+)
+
+MATRIX_PER_PAGE = 25
+RECENT_COUNT = 8
+
+
+def with_precondition_counts(queryset: QuerySet) -> QuerySet:
+    met = Count("preconditions", filter=Q(preconditions__status=PreconditionStatus.MET))
+    return queryset.annotate(preconditions_total=Count("preconditions"), preconditions_met=met)
+
+
+def for_listing(queryset: QuerySet) -> QuerySet:
+    """Proposals with what a row in a list or the matrix shows, in a constant number of queries."""
+    return with_precondition_counts(queryset).prefetch_related(
+        Prefetch("layers", queryset=Layer.objects.select_related("kind").only("proposal", "kind")),
+        Prefetch("proponents", queryset=Actor.objects.only("name", "slug")),
+    )
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    by_status = dict(
+        Proposal.objects.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    status_counts = [
+        {"value": value, "label": label, "count": by_status.get(value, 0)}
+        for value, label in Proposal.Status.choices
+    ]
+    kinds = list(LayerKind.objects.all())
+    paginator = Paginator(for_listing(Proposal.objects.order_by("title", "pk")), MATRIX_PER_PAGE)
+    matrix_page = paginator.get_page(request.GET.get("matrix_page"))
+    rows = [
+        {"proposal": proposal, "kinds": {layer.kind_id for layer in proposal.layers.all()}}
+        for proposal in matrix_page
+    ]
+    for row in rows:
+        row["cells"] = [kind.pk in row["kinds"] for kind in kinds]
+    recent = list(
+        Proposal.objects.order_by("-updated_at", "pk").only(
+            "title", "slug", "status", "updated_at"
+        )[:RECENT_COUNT]
+    )
+    return render(
+        request,
+        "proposals/dashboard.html",
+        {
+            "status_counts": status_counts,
+            "total": sum(by_status.values()),
+            "kinds": kinds,
+            "matrix_rows": rows,
+            "matrix_page": matrix_page,
+            "recent": recent,
+        },
+    )
+
+
+@require_GET
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    filterset, problems = filter_proposals(request.GET)
+    paginator = Paginator(for_listing(filterset.qs), settings.PROPOSALS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    if request.GET.get("page") and str(page.number) != request.GET["page"]:
+        problems.append(f"There is no page “{request.GET['page']}”; showing page {page.number}.")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "proposals/list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "problems": problems,
+            "query_without_page": query.urlencode(),
+            "is_filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+        },
+        status=400 if problems else 200,
+    )
+
+
+@require_GET
+def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    proposal = get_object_or_404(
+        Proposal.objects.prefetch_related(
+            "proponents",
+            Prefetch(
+                "layers",
+                queryset=Layer.objects.select_related("kind").prefetch_related("contributors"),
+            ),
+            Prefetch(
+                "preconditions",
+                queryset=Precondition.objects.select_related(
+                    "responsible", "layer__kind", "depends_on"
+                ),
+            ),
+            Prefetch("events", queryset=Event.objects.order_by("date", "pk")),
+        ),
+        slug=slug,
+    )
+    citations = list(
+        Citation.objects.filter(
+            Q(proposal=proposal) | Q(layer__proposal=proposal) | Q(precondition__proposal=proposal)
+        )
+        .select_related("source")
+        .order_by("pk")
+    )
+    by_target: dict[tuple[str, int], list[Citation]] = defaultdict(list)
+    sources: dict[int, dict] = {}
+    for citation in citations:
+        if citation.proposal_id:
+            by_target["proposal", citation.proposal_id].append(citation)
+        elif citation.layer_id:
+            by_target["layer", citation.layer_id].append(citation)
+        else:
+            by_target["precondition", citation.precondition_id].append(citation)
+        sources.setdefault(citation.source_id, {"source": citation.source, "citations": []})
+        sources[citation.source_id]["citations"].append(citation)
+
+    layers = list(proposal.layers.all())
+    for layer in layers:
+        layer.cited = by_target["layer", layer.pk]
+    preconditions = list(proposal.preconditions.all())
+    for precondition in preconditions:
+        precondition.cited = by_target["precondition", precondition.pk]
+    met = sum(p.status == PreconditionStatus.MET for p in preconditions)
+
+    actors = {actor.pk: actor for actor in proposal.proponents.all()}
+    for layer in layers:
+        actors.update({actor.pk: actor for actor in layer.contributors.all()})
+    actors.update({p.responsible.pk: p.responsible for p in preconditions if p.responsible})
+    roles: dict[int, list[str]] = defaultdict(list)
+    for actor in proposal.proponents.all():
+        roles[actor.pk].append("backs the proposal")
+    for layer in layers:
+        for actor in layer.contributors.all():
+            roles[actor.pk].append(f"contributes to the {layer.kind.name} layer")
+    for precondition in preconditions:
+        if precondition.responsible:
+            roles[precondition.responsible.pk].append(
+                f"responsible for the precondition “{precondition.description.rstrip('.')}”"
+            )
+
+    return render(
+        request,
+        "proposals/detail.html",
+        {
+            "proposal": proposal,
+            "layers": layers,
+            "preconditions": preconditions,
+            "preconditions_met": met,
+            "proposal_citations": by_target["proposal", proposal.pk],
+            "actors": [
+                {"actor": actor, "roles": roles[pk]}
+                for pk, actor in sorted(actors.items(), key=lambda item: item[1].name)
+            ],
+            "sources": list(sources.values()),
+            "events": list(proposal.events.all()),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")

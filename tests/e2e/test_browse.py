@@ -1,0 +1,45 @@
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seeded_live(contract_layer_kinds):
+    call_command("seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_reader_opens_the_list_clicks_a_proposal_and_sees_its_five_layers(page: Page, seeded_live):
+    page.goto("/proposals/")
+    expect(page.get_by_role("heading", name="Proposals", level=1)).to_be_visible()
+    page.get_by_role(
+        "link", name="Coalition of the willing: multi-layered security concept"
+    ).click()
+
+    expect(page).to_have_url("/proposals/coalition-of-the-willing-security-concept/")
+    layers = page.locator("#layers .layer h3")
+    expect(layers).to_have_text(
+        ["Air monitoring", "Naval units", "UN force", "Border training", "US guarantor"]
+    )
+    expect(page.locator("#layer-naval")).to_contain_text("Black Sea")
+
+
+def test_reader_filters_the_list_with_the_form(page: Page, seeded_live):
+    page.goto("/proposals/")
+    page.get_by_label("Status").select_option("floated")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(
+        "/proposals/?q=&status=floated&layer=&actor=&precondition=&sort=-updated"
+    )
+    expect(page.locator(".card__title")).to_have_text(
+        ["UN peacekeeping mission to monitor a ceasefire"]
+    )
+
+
+def test_keyboard_user_can_skip_to_the_content(page: Page, seeded_live):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
