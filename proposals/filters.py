@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Actor, Layer, LayerKind, Precondition, PreconditionStatus, Proposal
 
@@ -65,20 +65,19 @@ class ProposalFilter(django_filters.FilterSet):
             queryset = queryset.filter(Q(title__icontains=word) | Q(summary__icontains=word))
         return queryset
 
+    # Each filter is `pk IN (subquery)`: no duplicate rows, and PostgreSQL hashes the subquery once.
     def filter_layer(self, queryset: QuerySet, name: str, value: LayerKind) -> QuerySet:
-        return queryset.filter(Exists(Layer.objects.filter(proposal=OuterRef("pk"), kind=value)))
+        return queryset.filter(pk__in=Layer.objects.filter(kind=value).values("proposal"))
 
     def filter_actor(self, queryset: QuerySet, name: str, value: Actor) -> QuerySet:
-        backs = Proposal.proponents.through.objects.filter(proposal=OuterRef("pk"), actor=value)
-        contributes = Layer.contributors.through.objects.filter(
-            layer__proposal=OuterRef("pk"), actor=value
+        backs = Proposal.proponents.through.objects.filter(actor=value).values("proposal")
+        contributes = Layer.contributors.through.objects.filter(actor=value).values(
+            "layer__proposal"
         )
-        return queryset.filter(Exists(backs) | Exists(contributes))
+        return queryset.filter(Q(pk__in=backs) | Q(pk__in=contributes))
 
     def filter_precondition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Exists(Precondition.objects.filter(proposal=OuterRef("pk"), status=value))
-        )
+        return queryset.filter(pk__in=Precondition.objects.filter(status=value).values("proposal"))
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `qs`, so that the default order holds without the parameter

@@ -88,6 +88,12 @@ class Proposal(models.Model):
     class Meta:
         ordering = ["-updated_at", "pk"]
         constraints = [choices_check("status", ProposalStatus, "proposal_status_valid")]
+        # The list's sort orders.
+        indexes = [
+            models.Index(fields=["title", "id"], name="proposal_title_idx"),
+            models.Index(fields=["status", "title", "id"], name="proposal_status_idx"),
+            models.Index(fields=["first_reported", "id"], name="proposal_first_reported_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -6,6 +6,7 @@ Every page issues a fixed number of SQL queries whatever the number of rows (tes
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -32,17 +33,31 @@ MATRIX_PER_PAGE = 25
 RECENT_COUNT = 8
 
 
-def with_precondition_counts(queryset: QuerySet) -> QuerySet:
-    met = Count("preconditions", filter=Q(preconditions__status=PreconditionStatus.MET))
-    return queryset.annotate(preconditions_total=Count("preconditions"), preconditions_met=met)
-
-
 def for_listing(queryset: QuerySet) -> QuerySet:
-    """Proposals with what a row in a list or the matrix shows, in a constant number of queries."""
-    return with_precondition_counts(queryset).prefetch_related(
+    """Proposals with the layers and backers a row in a list or the matrix shows."""
+    return queryset.prefetch_related(
         Prefetch("layers", queryset=Layer.objects.select_related("kind").only("proposal", "kind")),
         Prefetch("proponents", queryset=Actor.objects.only("name", "slug")),
     )
+
+
+def with_precondition_counts(proposals: Iterable[Proposal]) -> list[Proposal]:
+    """Set preconditions_total and preconditions_met on one page of proposals, in one query.
+
+    Counting per page, not in the page query, keeps deep pages and every sort order cheap.
+    """
+    proposals = list(proposals)
+    counts = (
+        Precondition.objects.filter(proposal__in=[p.pk for p in proposals])
+        .order_by()
+        .values("proposal")
+        .annotate(total=Count("pk"), met=Count("pk", filter=Q(status=PreconditionStatus.MET)))
+    )
+    by_proposal = {row["proposal"]: row for row in counts} if proposals else {}
+    for proposal in proposals:
+        row = by_proposal.get(proposal.pk, {"total": 0, "met": 0})
+        proposal.preconditions_total, proposal.preconditions_met = row["total"], row["met"]
+    return proposals
 
 
 @require_GET
@@ -62,7 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     matrix_page = paginator.get_page(request.GET.get("matrix_page"))
     rows = [
         {"proposal": proposal, "kinds": {layer.kind_id for layer in proposal.layers.all()}}
-        for proposal in matrix_page
+        for proposal in with_precondition_counts(matrix_page)
     ]
     for row in rows:
         row["cells"] = [kind.pk in row["kinds"] for kind in kinds]
@@ -90,6 +105,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     filterset, problems = filter_proposals(request.GET)
     paginator = Paginator(for_listing(filterset.qs), settings.PROPOSALS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = with_precondition_counts(page.object_list)
     if request.GET.get("page") and str(page.number) != request.GET["page"]:
         problems.append(f"There is no page “{request.GET['page']}”; showing page {page.number}.")
     query = request.GET.copy()
