@@ -16,6 +16,17 @@ from .models import (
 )
 
 
+def titled(filter_class: type[admin.FieldListFilter], title: str) -> type[admin.FieldListFilter]:
+    """A list filter with a clearer title than the field's name (two filters would say "status")."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
 class CitationInline(admin.TabularInline):
     model = Citation
     fields = ["source", "quote", "attributed_to"]
@@ -61,7 +72,12 @@ class PreconditionInline(admin.StackedInline):
 @admin.register(Proposal)
 class ProposalAdmin(admin.ModelAdmin):
     list_display = ["title", "status", "first_reported", "layer_count", "met", "updated_at"]
-    list_filter = ["status", "layers__kind", "preconditions__status", "first_reported"]
+    list_filter = [
+        "status",
+        ("layers__kind", titled(admin.RelatedFieldListFilter, "layer kind")),
+        ("preconditions__status", titled(admin.ChoicesFieldListFilter, "precondition status")),
+        "first_reported",
+    ]
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["proponents"]

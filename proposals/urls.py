@@ -7,4 +7,5 @@ urlpatterns = [
     path("proposals/", views.proposal_list, name="proposal-list"),
     path("proposals/<slug:slug>/", views.proposal_detail, name="proposal-detail"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -13,7 +13,8 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -203,6 +204,12 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "events": list(proposal.events.all()),
         },
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico on pages that name no icon, such as the admin's.
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @never_cache

@@ -8,7 +8,10 @@ def _test_settings():
     with override_settings(
         # Tests and the live server speak plain HTTP; the redirect to HTTPS is tested on its own.
         SECURE_SSL_REDIRECT=False,
-        # Pages render without collectstatic; production uses the manifest storage.
+        # Pages render and static files are served without collectstatic, as with `make run`;
+        # production serves the collected, hashed files.
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -188,3 +188,10 @@ def test_healthz_answers_ok(client, db):
 def test_pages_refuse_writes(client, seeded):
     assert client.post("/proposals/").status_code == 405
     assert Proposal.objects.count() == 2
+
+
+def test_favicon_ico_points_at_the_site_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/img/favicon.svg")
+    assert client.get(response["Location"]).status_code == 200
