@@ -46,7 +46,7 @@ class ProposalFilter(django_filters.FilterSet):
         choices=PreconditionStatus.choices,
         method="filter_precondition",
         empty_label="Any",
-        label="Has a precondition that is",
+        label="Precondition status",
     )
     sort = django_filters.ChoiceFilter(
         choices=[(key, label) for key, (label, _) in SORTS.items()],

@@ -13,6 +13,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 
 
 def choices_check(
@@ -42,6 +43,36 @@ class PreconditionStatus(models.TextChoices):
     MET = "met", "Met"
 
 
+ANALYSTS_GROUP = "Analysts"
+
+
+class VersionedModel(models.Model):
+    """A record whose `version` rises on every save, so that a save based on an old copy is caught."""
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised on every save; a stale save is refused."
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+def is_analyst(user) -> bool:
+    """Analysts are the members of the group Analysts; superusers can do everything they can."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_is_analyst"):
+        user._is_analyst = user.groups.filter(name=ANALYSTS_GROUP).exists()
+    return user._is_analyst
+
+
 class Actor(models.Model):
     """A state, an international organisation, a coalition or a person that backs or must act."""
 
@@ -52,6 +83,8 @@ class Actor(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STATE)
     description = models.TextField(blank=True, help_text="Who this is, in a sentence.")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         constraints = [choices_check("kind", ActorKind, "actor_kind_valid")]
@@ -60,7 +93,16 @@ class Actor(models.Model):
         return self.name
 
 
-class Proposal(models.Model):
+class ProposalQuerySet(models.QuerySet):
+    def published(self) -> ProposalQuerySet:
+        return self.filter(is_published=True)
+
+    def visible_to(self, user) -> ProposalQuerySet:
+        """Readers see published proposals; analysts also see drafts."""
+        return self if is_analyst(user) else self.published()
+
+
+class Proposal(VersionedModel):
     Status = ProposalStatus
 
     title = models.CharField(max_length=200)
@@ -79,11 +121,16 @@ class Proposal(models.Model):
     proponents = models.ManyToManyField(
         Actor, blank=True, related_name="proposals_backed", help_text="Who backs the proposal."
     )
+    is_published = models.BooleanField(
+        "published",
+        default=False,
+        help_text="Drafts are seen only by analysts, until one publishes them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Raised on every save; a stale save is refused."
-    )
+
+    objects = ProposalQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[proponents])
 
     class Meta:
         ordering = ["-updated_at", "pk"]
@@ -127,6 +174,8 @@ class LayerKind(models.Model):
     description = models.TextField(blank=True)
     display_order = models.PositiveSmallIntegerField(default=100)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["display_order", "name"]
 
@@ -134,7 +183,7 @@ class LayerKind(models.Model):
         return self.name
 
 
-class Layer(models.Model):
+class Layer(VersionedModel):
     """One layer of a proposal: what is done, where, with which assets and by whom."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="layers")
@@ -152,7 +201,8 @@ class Layer(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[contributors])
 
     class Meta:
         ordering = ["kind__display_order", "kind__name"]
@@ -168,7 +218,7 @@ class Layer(models.Model):
         return split_lines(self.assets)
 
 
-class Precondition(models.Model):
+class Precondition(VersionedModel):
     """Something that must happen before a proposal can go ahead, and how far it has got."""
 
     Status = PreconditionStatus
@@ -206,7 +256,8 @@ class Precondition(models.Model):
     display_order = models.PositiveSmallIntegerField(default=100)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["display_order", "pk"]
@@ -255,6 +306,8 @@ class Source(models.Model):
     url = models.URLField(max_length=500, blank=True, verbose_name="URL")
     published_on = models.DateField(null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-published_on", "title"]
         constraints = [
@@ -284,6 +337,8 @@ class Citation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["pk"]
@@ -325,6 +380,8 @@ class Event(models.Model):
     place = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     proposals = models.ManyToManyField(Proposal, blank=True, related_name="events")
+
+    history = HistoricalRecords(m2m_fields=[proposals])
 
     class Meta:
         ordering = ["date", "pk"]

@@ -1,11 +1,40 @@
 from django.urls import path
 
-from . import views
+from .views import browse, editing, history
+
+P = "proposals/<slug:slug>"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("proposals/", views.proposal_list, name="proposal-list"),
-    path("proposals/<slug:slug>/", views.proposal_detail, name="proposal-detail"),
-    path("healthz", views.healthz, name="healthz"),
-    path("favicon.ico", views.favicon, name="favicon"),
+    path("", browse.dashboard, name="dashboard"),
+    path("proposals/", browse.proposal_list, name="proposal-list"),
+    path("proposals/new/", editing.proposal_create, name="proposal-create"),
+    path(f"{P}/", browse.proposal_detail, name="proposal-detail"),
+    path(f"{P}/history/", history.proposal_history, name="proposal-history"),
+    path(f"{P}/edit/", editing.proposal_edit, name="proposal-edit"),
+    path(f"{P}/publish/", editing.proposal_publish, name="proposal-publish"),
+    path(f"{P}/layers/new/", editing.layer_create, name="layer-create"),
+    path(f"{P}/layers/<slug:kind>/edit/", editing.layer_edit, name="layer-edit"),
+    path(f"{P}/layers/<slug:kind>/delete/", editing.layer_delete, name="layer-delete"),
+    path(f"{P}/preconditions/new/", editing.precondition_create, name="precondition-create"),
+    path(
+        f"{P}/preconditions/<slug:precondition>/edit/",
+        editing.precondition_edit,
+        name="precondition-edit",
+    ),
+    path(
+        f"{P}/preconditions/<slug:precondition>/status/",
+        editing.precondition_status,
+        name="precondition-status",
+    ),
+    path(
+        f"{P}/preconditions/<slug:precondition>/delete/",
+        editing.precondition_delete,
+        name="precondition-delete",
+    ),
+    path(f"{P}/citations/new/", editing.citation_create, name="citation-create"),
+    path(f"{P}/citations/<int:pk>/delete/", editing.citation_delete, name="citation-delete"),
+    path(f"{P}/events/new/", editing.event_create, name="event-create"),
+    path(f"{P}/events/<int:pk>/delete/", editing.event_delete, name="event-delete"),
+    path("healthz", browse.healthz, name="healthz"),
+    path("favicon.ico", browse.favicon, name="favicon"),
 ]

@@ -34,6 +34,7 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     status = Proposal.Status.FLOATED
     summary = "A proposal made up for a test."
     first_reported = dt.date(2025, 3, 25)
+    is_published = True
 
     @factory.post_generation
     def proponents(self, create, extracted, **kwargs):

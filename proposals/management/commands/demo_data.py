@@ -209,6 +209,7 @@ class Command(BaseCommand):
                     status=rng.choice(STATUSES),
                     summary=f"A synthetic proposal for testing at scale, centred on {area}.",
                     first_reported=dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(1000)),
+                    is_published=True,
                 )
             )
         Proposal.objects.bulk_create(proposals, batch_size=BATCH)

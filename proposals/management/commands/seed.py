@@ -257,7 +257,9 @@ class Command(BaseCommand):
 
     def load_proposal(self, data: dict, actors: dict, kinds: dict, source: Source) -> Proposal:
         fields = ("slug", "title", "status", "first_reported", "summary")
-        proposal = Proposal.objects.create(**{field: data[field] for field in fields})
+        proposal = Proposal.objects.create(
+            is_published=True, **{field: data[field] for field in fields}
+        )
         proposal.proponents.set([actors[slug] for slug in data["proponents"]])
         self.created += 1
         self.cite(source, data["citations"], proposal=proposal)

@@ -18,8 +18,8 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .filters import filter_proposals
-from .models import (
+from ..filters import filter_proposals
+from ..models import (
     Actor,
     Citation,
     Event,
@@ -63,18 +63,16 @@ def with_precondition_counts(proposals: Iterable[Proposal]) -> list[Proposal]:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    visible = Proposal.objects.visible_to(request.user)
     by_status = dict(
-        Proposal.objects.order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
+        visible.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     status_counts = [
         {"value": value, "label": label, "count": by_status.get(value, 0)}
         for value, label in Proposal.Status.choices
     ]
     kinds = list(LayerKind.objects.all())
-    paginator = Paginator(for_listing(Proposal.objects.order_by("title", "pk")), MATRIX_PER_PAGE)
+    paginator = Paginator(for_listing(visible.order_by("title", "pk")), MATRIX_PER_PAGE)
     matrix_page = paginator.get_page(request.GET.get("matrix_page"))
     rows = [
         {"proposal": proposal, "kinds": {layer.kind_id for layer in proposal.layers.all()}}
@@ -83,8 +81,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["cells"] = [kind.pk in row["kinds"] for kind in kinds]
     recent = list(
-        Proposal.objects.order_by("-updated_at", "pk").only(
-            "title", "slug", "status", "updated_at"
+        visible.order_by("-updated_at", "pk").only(
+            "title", "slug", "status", "updated_at", "is_published"
         )[:RECENT_COUNT]
     )
     return render(
@@ -103,7 +101,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    filterset, problems = filter_proposals(request.GET)
+    filterset, problems = filter_proposals(request.GET, Proposal.objects.visible_to(request.user))
     paginator = Paginator(for_listing(filterset.qs), settings.PROPOSALS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = with_precondition_counts(page.object_list)
@@ -125,25 +123,29 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    proposal = get_object_or_404(
-        Proposal.objects.prefetch_related(
-            "proponents",
-            Prefetch(
-                "layers",
-                queryset=Layer.objects.select_related("kind").prefetch_related("contributors"),
-            ),
-            Prefetch(
-                "preconditions",
-                queryset=Precondition.objects.select_related(
-                    "responsible", "layer__kind", "depends_on"
-                ),
-            ),
-            Prefetch("events", queryset=Event.objects.order_by("date", "pk")),
+def get_visible_proposal(request: HttpRequest, slug: str) -> Proposal:
+    return get_object_or_404(Proposal.objects.visible_to(request.user), slug=slug)
+
+
+def detail_context(proposal: Proposal) -> dict:
+    """Everything the proposal page shows, in a fixed number of queries.
+
+    The editing views render single blocks of the page from the same context.
+    """
+    proposal = Proposal.objects.prefetch_related(
+        "proponents",
+        Prefetch(
+            "layers",
+            queryset=Layer.objects.select_related("kind").prefetch_related("contributors"),
         ),
-        slug=slug,
-    )
+        Prefetch(
+            "preconditions",
+            queryset=Precondition.objects.select_related(
+                "responsible", "layer__kind", "depends_on"
+            ),
+        ),
+        Prefetch("events", queryset=Event.objects.order_by("date", "pk")),
+    ).get(pk=proposal.pk)
     citations = list(
         Citation.objects.filter(
             Q(proposal=proposal) | Q(layer__proposal=proposal) | Q(precondition__proposal=proposal)
@@ -172,38 +174,41 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     met = sum(p.status == PreconditionStatus.MET for p in preconditions)
 
     actors = {actor.pk: actor for actor in proposal.proponents.all()}
-    for layer in layers:
-        actors.update({actor.pk: actor for actor in layer.contributors.all()})
-    actors.update({p.responsible.pk: p.responsible for p in preconditions if p.responsible})
     roles: dict[int, list[str]] = defaultdict(list)
     for actor in proposal.proponents.all():
         roles[actor.pk].append("backs the proposal")
     for layer in layers:
         for actor in layer.contributors.all():
+            actors[actor.pk] = actor
             roles[actor.pk].append(f"contributes to the {layer.kind.name} layer")
     for precondition in preconditions:
         if precondition.responsible:
+            actors[precondition.responsible.pk] = precondition.responsible
             roles[precondition.responsible.pk].append(
                 f"responsible for the precondition “{precondition.description.rstrip('.')}”"
             )
+    used_kinds = {layer.kind_id for layer in layers}
 
-    return render(
-        request,
-        "proposals/detail.html",
-        {
-            "proposal": proposal,
-            "layers": layers,
-            "preconditions": preconditions,
-            "preconditions_met": met,
-            "proposal_citations": by_target["proposal", proposal.pk],
-            "actors": [
-                {"actor": actor, "roles": roles[pk]}
-                for pk, actor in sorted(actors.items(), key=lambda item: item[1].name)
-            ],
-            "sources": list(sources.values()),
-            "events": list(proposal.events.all()),
-        },
-    )
+    return {
+        "proposal": proposal,
+        "layers": layers,
+        "can_add_layer": LayerKind.objects.exclude(pk__in=used_kinds).exists(),
+        "preconditions": preconditions,
+        "preconditions_met": met,
+        "proposal_citations": by_target["proposal", proposal.pk],
+        "actors": [
+            {"actor": actor, "roles": roles[pk]}
+            for pk, actor in sorted(actors.items(), key=lambda item: item[1].name)
+        ],
+        "sources": list(sources.values()),
+        "events": list(proposal.events.all()),
+    }
+
+
+@require_GET
+def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    proposal = get_visible_proposal(request, slug)
+    return render(request, "proposals/detail.html", detail_context(proposal))
 
 
 @require_GET

@@ -1,0 +1,275 @@
+"""Forms for analysts' edits, and the rule that a save based on a stale copy is refused."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import models, transaction
+from django.utils.text import slugify
+
+from .history import Since, changes_since
+from .models import (
+    Actor,
+    Citation,
+    Event,
+    Layer,
+    LayerKind,
+    Precondition,
+    Proposal,
+    RetiredSlug,
+    Source,
+    VersionedModel,
+)
+
+# Addresses the site itself uses below /proposals/.
+RESERVED_SLUGS = {"new"}
+
+
+class Conflict(Exception):
+    """Someone saved the record after the analyst opened it."""
+
+    def __init__(self, current: VersionedModel | None, since: Since | None):
+        super().__init__("The record changed since it was opened.")
+        self.current = current  # None: it was deleted
+        self.since = since
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the analyst started from; `save` refuses if the record moved on."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def save(self, commit: bool = True) -> models.Model:
+        assert commit, "versioned saves are always committed"
+        return save_if_unchanged(self.instance, self.cleaned_data["version"], super().save)
+
+
+def save_if_unchanged(instance: VersionedModel, expected: int, save, *args):
+    """Run `save` only if the record is still at the version the analyst saw.
+
+    The row is locked first (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions
+    serialise writers), so of two simultaneous saves exactly one wins and the other gets Conflict.
+    """
+    model = type(instance)
+    with transaction.atomic():
+        current = model.objects.select_for_update().filter(pk=instance.pk).first()
+        if current is None:
+            raise Conflict(None, None)
+        if current.version != expected:
+            raise Conflict(current, changes_since(current, expected))
+        instance.version = current.version
+        return save(*args)
+
+
+class ProposalForm(forms.ModelForm):
+    class Meta:
+        model = Proposal
+        fields = ["title", "slug", "status", "first_reported", "summary", "proponents"]
+        widgets = {
+            "first_reported": forms.DateInput(attrs={"type": "date"}),
+            "summary": forms.Textarea(attrs={"rows": 6}),
+            "proponents": forms.SelectMultiple(attrs={"size": 8}),
+        }
+        help_texts = {
+            "slug": "Letters, numbers and hyphens; it becomes the address /proposals/<slug>/ "
+            "and never changes. Leave empty to make it from the title.",
+            "proponents": "Hold Ctrl (⌘ on a Mac) to choose several.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["proponents"].queryset = Actor.objects.order_by("name")
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"] or slugify(self.cleaned_data.get("title", ""))[:100]
+        if not slug:
+            raise forms.ValidationError("Give the proposal an address, e.g. 'un-observer-mission'.")
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(f"“{slug}” is used by the site itself; choose another.")
+        if Proposal.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(
+                f"Another proposal already lives at /proposals/{slug}/; choose another address."
+            )
+        if RetiredSlug.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(
+                f"/proposals/{slug}/ belonged to a deleted proposal and is never reused."
+            )
+        return slug
+
+
+class ProposalEditForm(VersionedForm, ProposalForm):
+    """The proposal's own fields; its address stays as it is."""
+
+    class Meta(ProposalForm.Meta):
+        fields = ["title", "status", "first_reported", "summary", "proponents"]
+
+
+class PublishForm(VersionedForm):
+    class Meta:
+        model = Proposal
+        fields: list[str] = []
+
+    def save(self, commit: bool = True) -> Proposal:
+        self.instance.is_published = True
+        return super().save(commit)
+
+
+class LayerForm(forms.ModelForm):
+    class Meta:
+        model = Layer
+        fields = ["kind", "description", "area", "assets", "contributors"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "assets": forms.Textarea(attrs={"rows": 3}),
+            "contributors": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        help_texts = {"contributors": "Hold Ctrl (⌘ on a Mac) to choose several."}
+
+    def __init__(self, *args, proposal: Proposal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.proposal = proposal
+        self.fields["contributors"].queryset = Actor.objects.order_by("name")
+        if "kind" in self.fields:
+            taken = Layer.objects.filter(proposal=proposal).values("kind")
+            self.fields["kind"].queryset = LayerKind.objects.exclude(pk__in=taken)
+            self.fields["kind"].empty_label = "Choose a kind"
+
+    def clean_kind(self) -> LayerKind:
+        kind = self.cleaned_data["kind"]
+        if Layer.objects.filter(proposal=self.instance.proposal, kind=kind).exists():
+            raise forms.ValidationError(f"This proposal already has a {kind.name} layer.")
+        return kind
+
+
+class LayerEditForm(VersionedForm, LayerForm):
+    class Meta(LayerForm.Meta):
+        fields = ["description", "area", "assets", "contributors"]
+
+
+class PreconditionForm(forms.ModelForm):
+    class Meta:
+        model = Precondition
+        fields = ["description", "slug", "status", "responsible", "layer", "depends_on"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "slug": "A short name, unique within this proposal, used in CSV files. Leave empty "
+            "to make it from the description."
+        }
+
+    def __init__(self, *args, proposal: Proposal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.proposal = proposal
+        self.fields["responsible"].queryset = Actor.objects.order_by("name")
+        self.fields["layer"].queryset = Layer.objects.filter(proposal=proposal).select_related(
+            "kind"
+        )
+        others = Precondition.objects.filter(proposal=proposal)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["depends_on"].queryset = others
+        self.fields["layer"].label_from_instance = lambda layer: layer.kind.name
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"] or slugify(self.cleaned_data.get("description", ""))[:60]
+        if not slug:
+            raise forms.ValidationError("Give the precondition a short name, e.g. 'ceasefire'.")
+        taken = Precondition.objects.filter(proposal=self.instance.proposal, slug=slug)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                f"This proposal already has a precondition called “{slug}”; choose another name."
+            )
+        return slug
+
+
+class PreconditionEditForm(VersionedForm, PreconditionForm):
+    class Meta(PreconditionForm.Meta):
+        fields = ["description", "status", "responsible", "layer", "depends_on"]
+
+
+class PreconditionStatusForm(VersionedForm):
+    class Meta:
+        model = Precondition
+        fields = ["status"]
+
+
+class DeleteForm(VersionedForm):
+    """Confirms a deletion of the version the analyst looked at."""
+
+    class Meta:
+        fields: list[str] = []
+
+    def delete(self) -> None:
+        save_if_unchanged(self.instance, self.cleaned_data["version"], self.instance.delete)
+
+
+def delete_form(model: type[VersionedModel]) -> type[DeleteForm]:
+    return forms.modelform_factory(model, form=DeleteForm, fields=[])
+
+
+class CitationForm(forms.ModelForm):
+    """A quote from a source that is on file, or from a new source described here."""
+
+    new_source_publisher = forms.CharField(label="Publisher", max_length=200, required=False)
+    new_source_title = forms.CharField(label="Title", max_length=300, required=False)
+    new_source_url = forms.URLField(
+        label="Web address", max_length=500, required=False, assume_scheme="https"
+    )
+    new_source_published_on = forms.DateField(
+        label="Publication date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Citation
+        fields = ["quote", "attributed_to", "source"]
+        widgets = {"quote": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "quote": "The exact words, kept short; no quotation marks needed.",
+            "source": "Or leave empty and describe a new source below.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].required = False
+        self.fields["source"].queryset = Source.objects.order_by("publisher", "title")
+        self.fields["source"].empty_label = "A new source (describe it below)"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("source"):
+            return data
+        if not (data.get("new_source_publisher") and data.get("new_source_title")):
+            raise forms.ValidationError(
+                "Choose a source on file, or give the new source's publisher and title."
+            )
+        url = data.get("new_source_url")
+        if url and Source.objects.filter(url=url).exists():
+            self.add_error(
+                "new_source_url", "A source with this web address is on file: choose it above."
+            )
+        return data
+
+    def save(self, commit: bool = True) -> Citation:
+        if not self.cleaned_data.get("source"):
+            self.instance.source = Source.objects.create(
+                publisher=self.cleaned_data["new_source_publisher"],
+                title=self.cleaned_data["new_source_title"],
+                url=self.cleaned_data.get("new_source_url") or "",
+                published_on=self.cleaned_data.get("new_source_published_on"),
+            )
+        return super().save(commit)
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        model = Event
+        fields = ["date", "title", "place", "description"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }

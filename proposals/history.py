@@ -1,0 +1,269 @@
+"""What changed, when and by whom, read from the historical records that django-simple-history keeps.
+
+One form save can write several historical rows (the save itself, then one per many-to-many change),
+so rows of one record by one person within a few seconds are read as one change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+
+from .models import Actor, Citation, Layer, LayerKind, Precondition, Proposal
+
+EMPTY = "—"
+SAME_CHANGE_WITHIN = dt.timedelta(seconds=5)
+
+# The fields shown, in order, and the many-to-many fields with the model their rows point to.
+FIELDS: dict[type[models.Model], list[str]] = {
+    Proposal: ["title", "slug", "status", "first_reported", "summary", "is_published"],
+    Layer: ["kind", "description", "area", "assets"],
+    Precondition: ["slug", "description", "status", "responsible", "layer", "depends_on"],
+    Citation: ["source", "quote", "attributed_to"],
+}
+M2M: dict[type[models.Model], dict[str, str]] = {
+    Proposal: {"proponents": "actor"},
+    Layer: {"contributors": "actor"},
+}
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class Entry:
+    when: dt.datetime
+    who: str
+    action: str  # created, changed, deleted
+    subject: str
+    anchor: str
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class Since:
+    """What others changed in a record after a given version."""
+
+    changes: list[Change]
+    editors: list[str]
+    when: dt.datetime | None
+
+
+def user_label(user) -> str:
+    if user is None:
+        return "the system (a command or import)"
+    return user.get_full_name() or user.get_username()
+
+
+class Labels:
+    """Turns stored values into words, loading each related model's names in one query."""
+
+    def __init__(self) -> None:
+        self.wanted: dict[type[models.Model], set] = defaultdict(set)
+        self.names: dict[tuple[type[models.Model], object], str] = {}
+
+    def want(self, model: type[models.Model], value) -> None:
+        if value not in (None, ""):
+            self.wanted[model].add(value)
+
+    def load(self) -> None:
+        for model, ids in self.wanted.items():
+            queryset = model.objects.filter(pk__in=ids)
+            if model is Layer:
+                queryset = queryset.select_related("kind")
+            for obj in queryset:
+                self.names[model, obj.pk] = f"{obj.kind.name} layer" if model is Layer else str(obj)
+
+    def name(self, model: type[models.Model], value) -> str:
+        if value in (None, ""):
+            return EMPTY
+        return self.names.get((model, value), f"a deleted {model._meta.verbose_name} (#{value})")
+
+
+def field_value(labels: Labels, model_field: models.Field, value) -> str:
+    if model_field.is_relation:
+        return labels.name(model_field.related_model, value)
+    if value in (None, ""):
+        return EMPTY
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class Differ:
+    """Diffs historical rows of the tracked models, in a fixed number of queries."""
+
+    def __init__(self) -> None:
+        self.labels = Labels()
+        self.m2m: dict[tuple[str, int], set[int]] = {}
+
+    def prepare(self, model: type[models.Model], records: list) -> None:
+        for name in FIELDS[model]:
+            model_field = model._meta.get_field(name)
+            if model_field.is_relation:
+                for record in records:
+                    self.labels.want(
+                        model_field.related_model, getattr(record, model_field.attname)
+                    )
+        for name, target in M2M.get(model, {}).items():
+            through = apps.get_model("proposals", f"Historical{model.__name__}_{name}")
+            rows = through.objects.filter(history__in=[r.history_id for r in records])
+            by_record: dict[int, set[int]] = defaultdict(set)
+            for history_id, target_id in rows.values_list("history_id", f"{target}_id"):
+                by_record[history_id].add(target_id)
+                self.labels.want(Actor, target_id)
+            for record in records:
+                self.m2m[name, record.history_id] = by_record.get(record.history_id, set())
+
+    def diff(self, model: type[models.Model], old, new) -> list[Change]:
+        changes = []
+        for name in FIELDS[model]:
+            model_field = model._meta.get_field(name)
+            before = getattr(old, model_field.attname) if old is not None else None
+            after = getattr(new, model_field.attname)
+            if before != after and not (old is None and after in (None, "", False)):
+                changes.append(
+                    Change(
+                        str(model_field.verbose_name).capitalize(),
+                        field_value(self.labels, model_field, before),
+                        field_value(self.labels, model_field, after),
+                    )
+                )
+        for name in M2M.get(model, {}):
+            before = self.m2m[name, old.history_id] if old is not None else set()
+            after = self.m2m[name, new.history_id]
+            if before != after:
+                changes.append(
+                    Change(
+                        str(model._meta.get_field(name).verbose_name).capitalize(),
+                        self.names(before),
+                        self.names(after),
+                    )
+                )
+        return changes
+
+    def names(self, ids: set[int]) -> str:
+        return ", ".join(sorted(self.labels.name(Actor, pk) for pk in ids)) or EMPTY
+
+
+def grouped(records: list) -> list[list]:
+    """Consecutive rows of one record by one person within a few seconds: one change."""
+    groups: list[list] = []
+    for record in records:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and last.id == record.id
+            and last.history_user_id == record.history_user_id
+            and record.history_date - last.history_date <= SAME_CHANGE_WITHIN
+            and record.history_type != "-"
+            and last.history_type != "-"
+        ):
+            groups[-1].append(record)
+        else:
+            groups.append([record])
+    return groups
+
+
+def subject(model: type[models.Model], record, kinds: dict[int, LayerKind]) -> tuple[str, str]:
+    if model is Proposal:
+        return "The proposal", "proposal-header"
+    if model is Layer:
+        kind = kinds.get(record.kind_id)
+        return (f"{kind.name} layer", f"layer-{kind.slug}") if kind else ("A layer", "layers")
+    if model is Precondition:
+        return f"Precondition “{record.slug}”", f"precondition-{record.slug}"
+    quote = record.quote if len(record.quote) <= 60 else record.quote[:57] + "…"
+    return f"Citation “{quote}”", "sources"
+
+
+def proposal_history(proposal: Proposal) -> list[Entry]:
+    """Every change to a proposal and to its layers, preconditions and citations, newest first."""
+    histories = {
+        Proposal: list(Proposal.history.filter(id=proposal.pk).select_related("history_user")),
+        Layer: list(Layer.history.filter(proposal_id=proposal.pk).select_related("history_user")),
+        Precondition: list(
+            Precondition.history.filter(proposal_id=proposal.pk).select_related("history_user")
+        ),
+    }
+    layer_ids = {r.id for r in histories[Layer]}
+    precondition_ids = {r.id for r in histories[Precondition]}
+    histories[Citation] = list(
+        Citation.history.filter(
+            Q(proposal_id=proposal.pk)
+            | Q(layer_id__in=layer_ids)
+            | Q(precondition_id__in=precondition_ids)
+        ).select_related("history_user")
+    )
+
+    kinds = {kind.pk: kind for kind in LayerKind.objects.all()}
+    differ = Differ()
+    for model, records in histories.items():
+        records.sort(key=lambda r: (r.id, r.history_date, r.history_id))
+        differ.prepare(model, records)
+    differ.labels.load()
+
+    entries: list[Entry] = []
+    for model, records in histories.items():
+        previous_by_object: dict[int, object] = {}
+        for group in grouped(records):
+            first, last = group[0], group[-1]
+            before = previous_by_object.get(first.id)
+            previous_by_object[first.id] = last
+            name, anchor = subject(model, last, kinds)
+            if first.history_type == "-":
+                entries.append(
+                    Entry(
+                        first.history_date, user_label(first.history_user), "deleted", name, anchor
+                    )
+                )
+                continue
+            action = "created" if any(r.history_type == "+" for r in group) else "changed"
+            changes = differ.diff(model, None if action == "created" else before, last)
+            if changes or action == "created":
+                entries.append(
+                    Entry(
+                        last.history_date,
+                        user_label(last.history_user),
+                        action,
+                        name,
+                        anchor,
+                        changes,
+                    )
+                )
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
+def changes_since(current: models.Model, version: int) -> Since:
+    """What changed in `current` after the version an analyst started from, and who changed it."""
+    model = type(current)
+    records = list(
+        current.history.filter(version__gte=version)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    base = [r for r in records if r.version == version]
+    if not base or model not in FIELDS:
+        return Since([], [], None)
+    newer = [r for r in records if r.history_date > base[-1].history_date]
+    if not newer:
+        return Since([], [], None)
+    differ = Differ()
+    differ.prepare(model, [base[-1], newer[-1]])
+    differ.labels.load()
+    editors = sorted({user_label(r.history_user) for r in newer})
+    return Since(differ.diff(model, base[-1], newer[-1]), editors, newer[-1].history_date)
