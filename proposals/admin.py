@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count, Q
+from simple_history.admin import SimpleHistoryAdmin
 
+from .history import changes_since
 from .models import (
     Actor,
     Citation,
@@ -27,6 +30,33 @@ def titled(filter_class: type[admin.FieldListFilter], title: str) -> type[admin.
     return Titled
 
 
+class VersionCheckedForm(forms.ModelForm):
+    """Refuses to save over a change someone else saved after this form was opened."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self) -> dict:
+        data = super().clean()
+        expected = data.get("loaded_version")
+        if self.instance.pk and expected is not None:
+            model = type(self.instance)
+            current = model.objects.filter(pk=self.instance.pk).first()
+            if current is not None and current.version != expected:
+                since = changes_since(current, expected)
+                who = ", ".join(since.editors) or "Someone"
+                what = "; ".join(f"{c.field}: {c.old} → {c.new}" for c in since.changes)
+                raise forms.ValidationError(
+                    f"{who} changed this {model._meta.verbose_name} after you opened it"
+                    f"{f' ({what})' if what else ''}. Nothing was saved: reload the page to see "
+                    "their change, then apply yours again."
+                )
+        return data
+
+
 class CitationInline(admin.TabularInline):
     model = Citation
     fields = ["source", "quote", "attributed_to"]
@@ -41,7 +71,8 @@ class ProposalCitationInline(CitationInline):
 
 class LayerInline(admin.StackedInline):
     model = Layer
-    fields = ["kind", "description", "area", "assets", "contributors"]
+    form = VersionCheckedForm
+    fields = ["kind", "description", "area", "assets", "contributors", "loaded_version"]
     autocomplete_fields = ["contributors"]
     extra = 0
     show_change_link = True
@@ -49,11 +80,13 @@ class LayerInline(admin.StackedInline):
 
 class PreconditionInline(admin.StackedInline):
     model = Precondition
+    form = VersionCheckedForm
     fk_name = "proposal"
     fields = [
         ("slug", "status", "display_order"),
         "description",
         ("responsible", "layer", "depends_on"),
+        "loaded_version",
     ]
     autocomplete_fields = ["responsible"]
     extra = 0
@@ -70,10 +103,20 @@ class PreconditionInline(admin.StackedInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
-    list_display = ["title", "status", "first_reported", "layer_count", "met", "updated_at"]
+class ProposalAdmin(SimpleHistoryAdmin):
+    form = VersionCheckedForm
+    list_display = [
+        "title",
+        "status",
+        "is_published",
+        "first_reported",
+        "layer_count",
+        "met",
+        "updated_at",
+    ]
     list_filter = [
         "status",
+        "is_published",
         ("layers__kind", titled(admin.RelatedFieldListFilter, "layer kind")),
         ("preconditions__status", titled(admin.ChoicesFieldListFilter, "precondition status")),
         "first_reported",
@@ -85,7 +128,21 @@ class ProposalAdmin(admin.ModelAdmin):
     date_hierarchy = "first_reported"
     inlines = [LayerInline, PreconditionInline, ProposalCitationInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "first_reported", "proponents", "summary"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "status",
+                    "is_published",
+                    "first_reported",
+                    "proponents",
+                    "summary",
+                    "loaded_version",
+                ]
+            },
+        ),
         ("Record", {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
@@ -125,7 +182,19 @@ class LayerCitationInline(CitationInline):
 
 
 @admin.register(Layer)
-class LayerAdmin(admin.ModelAdmin):
+class LayerAdmin(SimpleHistoryAdmin):
+    form = VersionCheckedForm
+    fields = [
+        "proposal",
+        "kind",
+        "description",
+        "area",
+        "assets",
+        "contributors",
+        "loaded_version",
+        "version",
+        "updated_at",
+    ]
     list_display = ["proposal", "kind", "area", "updated_at"]
     list_filter = ["kind"]
     list_select_related = ["proposal", "kind"]
@@ -140,7 +209,8 @@ class PreconditionCitationInline(CitationInline):
 
 
 @admin.register(Precondition)
-class PreconditionAdmin(admin.ModelAdmin):
+class PreconditionAdmin(SimpleHistoryAdmin):
+    form = VersionCheckedForm
     list_display = ["description", "proposal", "status", "responsible", "updated_at"]
     list_filter = ["status"]
     list_select_related = ["proposal", "responsible"]
@@ -151,7 +221,7 @@ class PreconditionAdmin(admin.ModelAdmin):
 
 
 @admin.register(LayerKind)
-class LayerKindAdmin(admin.ModelAdmin):
+class LayerKindAdmin(SimpleHistoryAdmin):
     list_display = ["name", "slug", "display_order"]
     list_editable = ["display_order"]
     prepopulated_fields = {"slug": ["name"]}
@@ -159,7 +229,7 @@ class LayerKindAdmin(admin.ModelAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
@@ -172,7 +242,7 @@ class SourceCitationInline(CitationInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SimpleHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "publisher", "published_on"]
     search_fields = ["title", "publisher", "url"]
@@ -181,7 +251,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(SimpleHistoryAdmin):
     list_display = ["quote", "source", "attributed_to"]
     list_select_related = ["source"]
     search_fields = ["quote", "attributed_to", "source__title"]
@@ -189,7 +259,7 @@ class CitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(SimpleHistoryAdmin):
     list_display = ["date", "title", "place"]
     search_fields = ["title", "place", "description"]
     date_hierarchy = "date"

@@ -81,7 +81,8 @@ class ProposalForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["slug"].required = False
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
         self.fields["proponents"].queryset = Actor.objects.order_by("name")
 
     def clean_slug(self) -> str:

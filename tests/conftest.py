@@ -1,4 +1,8 @@
+import importlib
+
 import pytest
+from django.apps import apps
+from django.core.management import call_command
 from django.test import override_settings
 
 
@@ -22,6 +26,45 @@ def _test_settings():
 
 @pytest.fixture
 def seeded(db):
-    from django.core.management import call_command
-
     call_command("seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def contract_data(transactional_db):
+    """The seed for tests that commit: they flush the database after each test, data migrations
+    included, so the layer kinds and the Analysts group are made again first."""
+    for migration, function in [
+        ("0002_seed_layer_kinds", "create_layer_kinds"),
+        ("0005_analysts_group", "create_analysts_group"),
+    ]:
+        module = importlib.import_module(f"proposals.migrations.{migration}")
+        getattr(module, function)(apps, None)
+    call_command("seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def analyst(db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        "alice", password="analyst-pass-2025", first_name="Alice", last_name="Analyst"
+    )
+    user.groups.add(Group.objects.get(name="Analysts"))
+    return user
+
+
+@pytest.fixture
+def analyst_client(client, analyst):
+    client.force_login(analyst)
+    return client
+
+
+@pytest.fixture
+def outsider_client(db, client, django_user_model):
+    """Signed in, but not an analyst."""
+    user = django_user_model.objects.create_user("mallory", password="reader-pass-2025")
+    client.force_login(user)
+    return client
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}

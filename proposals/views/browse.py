@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -80,6 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     for row in rows:
         row["cells"] = [kind.pk in row["kinds"] for kind in kinds]
+    last_updated = visible.aggregate(last=Max("updated_at"))["last"]
     recent = list(
         visible.order_by("-updated_at", "pk").only(
             "title", "slug", "status", "updated_at", "is_published"
@@ -95,6 +96,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "matrix_rows": rows,
             "matrix_page": matrix_page,
             "recent": recent,
+            "last_updated": last_updated,
         },
     )
 
@@ -117,6 +119,9 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "problems": problems,
             "query_without_page": query.urlencode(),
+            "last_updated": Proposal.objects.visible_to(request.user).aggregate(
+                last=Max("updated_at")
+            )["last"],
             "is_filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
         },
         status=400 if problems else 200,

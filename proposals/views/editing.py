@@ -80,7 +80,11 @@ def form_response(
 ) -> HttpResponse:
     """The form, as a page of its own or, for htmx, as the block it replaces on the page."""
     detail_url = proposal.get_absolute_url() if proposal else reverse("proposal-list")
+    first_field = next(iter(form.visible_fields()), None)
+    if first_field is not None and not form.errors:
+        first_field.field.widget.attrs["autofocus"] = True  # htmx focuses it after the swap
     context = {
+        "fragment": bool(request.htmx),
         "form": form,
         "proposal": proposal,
         "title": title,
@@ -118,7 +122,7 @@ def saved_response(
     """
     if not request.htmx:
         return redirect(f"{proposal.get_absolute_url()}#{anchor}")
-    context = detail_context(proposal)
+    context = detail_context(proposal) | {"just_saved": True}
     if item is not None:
         name = type(item)._meta.model_name
         context[name] = next(obj for obj in context[f"{name}s"] if obj.pk == item.pk)
@@ -127,7 +131,11 @@ def saved_response(
     ]
     for block in (*oob, "toc"):
         html.append(
-            render_to_string(f"proposals/detail.html#{block}", context | {"oob": True}, request)
+            render_to_string(
+                f"proposals/detail.html#{block}",
+                context | {"oob": True, "just_saved": False},
+                request,
+            )
         )
     response = HttpResponse("".join(html))
     response["Vary"] = "HX-Request"

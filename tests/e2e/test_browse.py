@@ -1,13 +1,12 @@
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def seeded_live(contract_layer_kinds):
-    call_command("seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def seeded_live(contract_data):
+    pass
 
 
 def test_reader_opens_the_list_clicks_a_proposal_and_sees_its_five_layers(page: Page, seeded_live):

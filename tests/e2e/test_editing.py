@@ -1,0 +1,166 @@
+"""An analyst edits in place in real Chromium: no page reloads, errors shown, conflicts caught."""
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import Browser, Page, expect
+
+from proposals.models import Layer, Proposal
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+COALITION = "/proposals/coalition-of-the-willing-security-concept/"
+PASSWORD = "analyst-pass-2025"
+
+
+@pytest.fixture
+def analysts(contract_data, django_user_model):
+    group = Group.objects.get(name="Analysts")
+    for username, first, last in [("alice", "Alice", "Analyst"), ("bob", "Bob", "Editor")]:
+        user = django_user_model.objects.create_user(
+            username, password=PASSWORD, first_name=first, last_name=last
+        )
+        user.groups.add(group)
+
+
+def sign_in(page: Page, username: str, next_url: str) -> None:
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(next_url)
+    # A marker that only survives if the page is never reloaded.
+    page.evaluate("window.notReloaded = true")
+
+
+def still_the_same_page(page: Page) -> bool:
+    return page.evaluate("window.notReloaded === true")
+
+
+def test_analyst_edits_a_layer_in_place(page: Page, analysts):
+    sign_in(page, "alice", COALITION)
+    naval = page.locator("#layer-naval")
+    naval.get_by_role("link", name="Edit the Naval units layer").click()
+
+    form = page.locator("#layer-naval-form")
+    expect(form.get_by_role("heading", name="Edit the Naval units layer")).to_be_visible()
+    expect(form.get_by_label("Description")).to_be_focused()
+    form.get_by_label("Area").fill("Black Sea and Sea of Azov")
+    form.get_by_role("button", name="Save").click()
+
+    expect(page.locator("#layer-naval")).to_contain_text("Black Sea and Sea of Azov")
+    expect(page.locator("#layer-naval-form")).to_have_count(0)
+    assert still_the_same_page(page)
+    assert Layer.objects.get(kind__slug="naval").area == "Black Sea and Sea of Azov"
+
+
+def test_cancel_brings_the_block_back_unchanged(page: Page, analysts):
+    sign_in(page, "alice", COALITION)
+    page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
+    page.locator("#layer-naval-form").get_by_label("Area").fill("Somewhere else")
+    page.locator("#layer-naval-form").get_by_role("link", name="Cancel").click()
+    expect(page.locator("#layer-naval")).to_contain_text("Black Sea")
+    expect(page.locator("#layer-naval-form")).to_have_count(0)
+    assert still_the_same_page(page)
+    assert Layer.objects.get(kind__slug="naval").area == "Black Sea"
+
+
+def test_analyst_sees_a_validation_error_with_the_input_kept(page: Page, analysts):
+    sign_in(page, "alice", COALITION)
+    page.locator("#layer-air").get_by_role("link", name="Edit the Air monitoring layer").click()
+    form = page.locator("#layer-air-form")
+    form.get_by_label("Description").fill("")
+    form.get_by_label("Area").fill("The whole front line")
+    form.get_by_role("button", name="Save").click()
+
+    expect(form.locator(".error")).to_have_text("This field is required.")
+    expect(form.get_by_label("Area")).to_have_value("The whole front line")
+    expect(form.get_by_label("Description")).to_have_attribute("aria-invalid", "true")
+    assert still_the_same_page(page)
+
+
+def test_the_later_of_two_analysts_gets_the_conflict(browser: Browser, live_server, analysts):
+    pages = []
+    for username in ("alice", "bob"):
+        context = browser.new_context(base_url=live_server.url)
+        page = context.new_page()
+        sign_in(page, username, COALITION)
+        page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
+        pages.append(page)
+    alice, bob = pages
+
+    alice.locator("#layer-naval-form").get_by_label("Area").fill("Alice's area")
+    alice.locator("#layer-naval-form").get_by_role("button", name="Save").click()
+    expect(alice.locator("#layer-naval")).to_contain_text("Alice's area")
+
+    bob_form = bob.locator("#layer-naval-form")
+    bob_form.get_by_label("Area").fill("Bob's area")
+    bob_form.get_by_role("button", name="Save").click()
+    alert = bob.locator("#layer-naval-form [role=alert]")
+    expect(alert).to_contain_text("Alice Analyst saved a change")
+    expect(alert).to_contain_text("Alice's area")
+    expect(bob_form.get_by_label("Area")).to_have_value("Bob's area")
+    assert Layer.objects.get(kind__slug="naval").area == "Alice's area"
+
+    # Having seen Alice's change, Bob saves again on purpose.
+    bob_form.get_by_role("button", name="Save").click()
+    expect(bob.locator("#layer-naval")).to_contain_text("Bob's area")
+    assert Layer.objects.get(kind__slug="naval").area == "Bob's area"
+    for page in pages:
+        page.context.close()
+
+
+def test_analyst_adds_a_precondition_and_publishes_a_draft_without_a_reload(page: Page, analysts):
+    Proposal.objects.filter(slug="un-peacekeeping-mission").update(is_published=False)
+    url = "/proposals/un-peacekeeping-mission/"
+    sign_in(page, "alice", url)
+    expect(page.locator("#proposal-header .badge--draft")).to_be_visible()
+
+    page.get_by_role("link", name="+ Add a precondition").click()
+    form = page.locator("#precondition-add-form")
+    form.get_by_label("Description").fill("Troop contributors are found.")
+    form.get_by_label("Status").select_option("in_progress")
+    form.get_by_role("button", name="Add precondition").click()
+    expect(page.locator("#precondition-troop-contributors-are-found")).to_contain_text(
+        "In progress"
+    )
+    expect(page.locator("#toc")).to_contain_text("Preconditions (0 of 4 met)")
+
+    page.locator("#precondition-russian-consent").get_by_role("button", name="Met").click()
+    expect(page.locator("#precondition-russian-consent .badge")).to_have_text("Met")
+    expect(page.locator("#preconditions-summary")).to_have_text("1 of 4 met.")
+
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#proposal-header .badge--draft")).to_have_count(0)
+    assert still_the_same_page(page)
+    assert Proposal.objects.get(slug="un-peacekeeping-mission").is_published
+
+
+def test_history_page_shows_the_change_with_the_analysts_name(page: Page, analysts):
+    sign_in(page, "alice", COALITION)
+    page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
+    page.locator("#layer-naval-form").get_by_label("Area").fill("Western Black Sea")
+    page.locator("#layer-naval-form").get_by_role("button", name="Save").click()
+    expect(page.locator("#layer-naval")).to_contain_text("Western Black Sea")
+
+    page.get_by_role("link", name="History of changes").click()
+    latest = page.locator(".history__entry").first
+    expect(latest).to_contain_text("Naval units layer changed by Alice Analyst")
+    expect(latest).to_contain_text("Western Black Sea")
+
+
+def test_with_javascript_off_editing_works_as_full_pages(browser: Browser, live_server, analysts):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"/accounts/login/?next={COALITION}")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
+    expect(page).to_have_url(
+        "/proposals/coalition-of-the-willing-security-concept/layers/naval/edit/"
+    )
+    page.get_by_label("Area").fill("Odesa sea lanes")
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(f"{COALITION}#layer-naval")
+    expect(page.locator("#layer-naval")).to_contain_text("Odesa sea lanes")
+    context.close()
