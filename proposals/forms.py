@@ -20,6 +20,9 @@ from .models import (
     VersionedModel,
 )
 
+# Browsers' date pickers read and send ISO dates, whatever the site's language.
+ISO_DATE = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+
 # Addresses the site itself uses below /proposals/.
 RESERVED_SLUGS = {"new"}
 
@@ -69,10 +72,11 @@ class ProposalForm(forms.ModelForm):
         model = Proposal
         fields = ["title", "slug", "status", "first_reported", "summary", "proponents"]
         widgets = {
-            "first_reported": forms.DateInput(attrs={"type": "date"}),
+            "first_reported": forms.DateInput(**ISO_DATE),
             "summary": forms.Textarea(attrs={"rows": 6}),
             "proponents": forms.SelectMultiple(attrs={"size": 8}),
         }
+        labels = {"slug": "Address"}
         help_texts = {
             "slug": "Letters, numbers and hyphens; it becomes the address /proposals/<slug>/ "
             "and never changes. Leave empty to make it from the title.",
@@ -156,9 +160,10 @@ class PreconditionForm(forms.ModelForm):
         model = Precondition
         fields = ["description", "slug", "status", "responsible", "layer", "depends_on"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        labels = {"slug": "Short name", "responsible": "Who must act"}
         help_texts = {
-            "slug": "A short name, unique within this proposal, used in CSV files. Leave empty "
-            "to make it from the description."
+            "slug": "Unique within this proposal and used in CSV files, e.g. 'ceasefire'. Leave "
+            "empty to make it from the description."
         }
 
     def __init__(self, *args, proposal: Proposal, **kwargs) -> None:
@@ -222,7 +227,7 @@ class CitationForm(forms.ModelForm):
         label="Web address", max_length=500, required=False, assume_scheme="https"
     )
     new_source_published_on = forms.DateField(
-        label="Publication date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Publication date", required=False, widget=forms.DateInput(**ISO_DATE)
     )
 
     class Meta:
@@ -231,7 +236,7 @@ class CitationForm(forms.ModelForm):
         widgets = {"quote": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "quote": "The exact words, kept short; no quotation marks needed.",
-            "source": "Or leave empty and describe a new source below.",
+            "source": "A source on file, or leave this and describe a new one below.",
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -239,6 +244,14 @@ class CitationForm(forms.ModelForm):
         self.fields["source"].required = False
         self.fields["source"].queryset = Source.objects.order_by("publisher", "title")
         self.fields["source"].empty_label = "A new source (describe it below)"
+
+    def groups(self) -> list[tuple[str, list]]:
+        """The fields in fieldsets: the quote, then the source it comes from."""
+        new_source = [name for name in self.fields if name.startswith("new_source_")]
+        return [
+            ("", [self["quote"], self["attributed_to"], self["source"]]),
+            ("New source", [self[name] for name in new_source]),
+        ]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -271,6 +284,6 @@ class EventForm(forms.ModelForm):
         model = Event
         fields = ["date", "title", "place", "description"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": forms.DateInput(**ISO_DATE),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
