@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = "Ceasefire monitoring proposals"
+
+    def ready(self) -> None:
+        from . import search
+
+        search.connect()

@@ -1,15 +1,21 @@
-"""The filters of /proposals/, shared by the list page and (later) the CSV exports.
+"""The filters of /proposals/, shared by the list, its facets and (later) the CSV exports.
 
-Parameters are part of the public contract: q, status, layer, actor, precondition, sort, page.
+Parameters are part of the public contract: q, status, layer, actor, precondition, sort, page;
+status and layer may repeat (?status=floated&status=agreed). Dates: reported_after, reported_before.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
 
 from .models import Actor, Layer, LayerKind, Precondition, PreconditionStatus, Proposal
+from .search import search
 
 SORTS = {
     "-updated": ("Recently updated", ["-updated_at", "pk"]),
@@ -18,22 +24,29 @@ SORTS = {
     "-first_reported": ("First reported (newest)", ["-first_reported", "pk"]),
     "first_reported": ("First reported (oldest)", ["first_reported", "pk"]),
 }
+RELEVANCE = "relevance"
 DEFAULT_SORT = "-updated"
+FACETS = ("status", "layer", "actor", "precondition")
 
 
 class ProposalFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search", method="filter_q", widget=forms.TextInput(attrs={"type": "search"})
+        label="Search",
+        method="filter_q",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. Black Sea, Lacroix"}),
     )
-    status = django_filters.ChoiceFilter(
-        choices=Proposal.Status.choices, empty_label="Any status", label="Status"
+    status = django_filters.MultipleChoiceFilter(
+        choices=Proposal.Status.choices,
+        label="Status",
+        widget=forms.CheckboxSelectMultiple,
     )
-    layer = django_filters.ModelChoiceFilter(
+    layer = django_filters.ModelMultipleChoiceFilter(
         queryset=LayerKind.objects.all(),
         to_field_name="slug",
         method="filter_layer",
-        empty_label="Any layer",
-        label="Has layer",
+        label="Has a layer",
+        widget=forms.CheckboxSelectMultiple,
     )
     actor = django_filters.ModelChoiceFilter(
         queryset=Actor.objects.all(),
@@ -46,10 +59,23 @@ class ProposalFilter(django_filters.FilterSet):
         choices=PreconditionStatus.choices,
         method="filter_precondition",
         empty_label="Any",
-        label="Precondition status",
+        label="Has a precondition that is",
+        widget=forms.RadioSelect,
+    )
+    reported_after = django_filters.DateFilter(
+        field_name="first_reported",
+        lookup_expr="gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reported_before = django_filters.DateFilter(
+        field_name="first_reported",
+        lookup_expr="lte",
+        label="Until",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     sort = django_filters.ChoiceFilter(
-        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        choices=[(RELEVANCE, "Best match")] + [(key, label) for key, (label, _) in SORTS.items()],
         method="filter_sort",
         empty_label=None,
         label="Sort by",
@@ -57,24 +83,32 @@ class ProposalFilter(django_filters.FilterSet):
 
     class Meta:
         model = Proposal
-        fields = ["q", "status", "layer", "actor", "precondition", "sort"]
+        fields = [
+            "q",
+            "status",
+            "layer",
+            "actor",
+            "precondition",
+            "reported_after",
+            "reported_before",
+            "sort",
+        ]
 
-    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        words = value.split()
-        for word in words[:10]:
-            queryset = queryset.filter(Q(title__icontains=word) | Q(summary__icontains=word))
-        return queryset
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.form.fields["precondition"].choices = [("", "Any")] + list(PreconditionStatus.choices)
 
     # Each filter is `pk IN (subquery)`: no duplicate rows, and PostgreSQL hashes the subquery once.
-    def filter_layer(self, queryset: QuerySet, name: str, value: LayerKind) -> QuerySet:
-        return queryset.filter(pk__in=Layer.objects.filter(kind=value).values("proposal"))
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search(queryset, value)
+
+    def filter_layer(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        for kind in value:  # every chosen kind: a proposal with air AND naval layers
+            queryset = queryset.filter(pk__in=Layer.objects.filter(kind=kind).values("proposal"))
+        return queryset
 
     def filter_actor(self, queryset: QuerySet, name: str, value: Actor) -> QuerySet:
-        backs = Proposal.proponents.through.objects.filter(actor=value).values("proposal")
-        contributes = Layer.contributors.through.objects.filter(actor=value).values(
-            "layer__proposal"
-        )
-        return queryset.filter(Q(pk__in=backs) | Q(pk__in=contributes))
+        return queryset.filter(pk__in=proposals_of_actor(value))
 
     def filter_precondition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(pk__in=Precondition.objects.filter(status=value).values("proposal"))
@@ -85,23 +119,149 @@ class ProposalFilter(django_filters.FilterSet):
     @property
     def qs(self) -> QuerySet:
         queryset = super().qs
-        sort = self.form.cleaned_data.get("sort") if self.is_bound and self.form.is_valid() else ""
-        return queryset.order_by(*SORTS.get(sort or DEFAULT_SORT, SORTS[DEFAULT_SORT])[1])
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        sort = data.get("sort") or (RELEVANCE if data.get("q") else DEFAULT_SORT)
+        if sort == RELEVANCE:
+            if "search_rank" in queryset.query.annotations:
+                return queryset.order_by("-search_rank", "-updated_at", "pk")
+            sort = DEFAULT_SORT
+        return queryset.order_by(*SORTS[sort][1])
 
 
-def filter_proposals(params, queryset: QuerySet | None = None) -> tuple[ProposalFilter, list[str]]:
+def proposals_of_actor(actor: Actor) -> QuerySet:
+    """The proposals an actor backs or contributes a layer to."""
+    backs = Proposal.proponents.through.objects.filter(actor=actor).values("proposal")
+    contributes = Layer.contributors.through.objects.filter(actor=actor).values("layer__proposal")
+    return Proposal.objects.filter(Q(pk__in=backs) | Q(pk__in=contributes)).values("pk")
+
+
+def clean_query(params: QueryDict, drop: frozenset[str] = frozenset()) -> str:
+    """The query string without empty values: the shareable address of a filtered view."""
+    clean = QueryDict(mutable=True)
+    for key, values in params.lists():
+        if key not in drop:
+            kept = [value for value in values if value.strip()]
+            if kept:
+                clean.setlist(key, kept)
+    return clean.urlencode()
+
+
+def shareable_query(filterset: ProposalFilter, drop: frozenset[str] = frozenset()) -> str:
+    """The shortest query string that gives this view: no empty values, no default sort."""
+    params = QueryDict(clean_query(filterset.data, drop), mutable=True)
+    # Best match is the default with a search; without one it means the default order too.
+    redundant = {RELEVANCE} if params.get("q") else {RELEVANCE, DEFAULT_SORT}
+    if params.get("sort") in redundant:
+        params.pop("sort")
+    return params.urlencode()
+
+
+def filter_proposals(params: QueryDict, queryset: QuerySet) -> tuple[ProposalFilter, list[str]]:
     """Apply the list filters; invalid values are dropped and described in plain words."""
-    queryset = Proposal.objects.all() if queryset is None else queryset
+    params = QueryDict(clean_query(params))  # an empty field is no filter at all
     filterset = ProposalFilter(params, queryset=queryset)
     problems: list[str] = []
     if not filterset.is_valid():
         cleaned = params.copy()
         for field in filterset.form.errors:
             label = filterset.form.fields[field].label if field in filterset.form.fields else field
-            problems.append(
-                f"“{label}”: the value “{params.get(field, '')}” is not one we know, "
-                "so it was ignored."
-            )
+            values = ", ".join(f"“{value}”" for value in params.getlist(field)) or "“”"
+            problems.append(f"{label}: {values} is not a value we know, so it was ignored.")
             cleaned.pop(field, None)
         filterset = ProposalFilter(cleaned, queryset=queryset)
     return filterset, problems
+
+
+def count_pairs(pairs: QuerySet) -> dict[int, int]:
+    """{actor id: number of proposals} from a query of distinct (actor, proposal) pairs."""
+    sql, params = pairs.query.sql_with_params()
+    # The pairs' SQL comes from the ORM, with its values as parameters.
+    query = f"SELECT pairs.actor_id, COUNT(*) FROM ({sql}) pairs GROUP BY pairs.actor_id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return dict(cursor.fetchall())
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+def facets(filterset: ProposalFilter, base: QuerySet) -> dict[str, list[FacetOption]]:
+    """Beside each option, how many proposals it would give with the other filters kept.
+
+    One query per facet, whatever the number of proposals (as Datasette does).
+    """
+    data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+
+    def others(facet: str) -> QuerySet:
+        """The proposals every filter but this facet's gives (the filters are valid already)."""
+        queryset = base
+        for name, value in data.items():
+            if name not in {facet, "sort"} and value not in (None, "", []):
+                queryset = filterset.filters[name].filter(queryset, value)
+        return queryset.order_by().values("pk")
+
+    status_counts = dict(
+        base.filter(pk__in=others("status"))
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    # Layers combine with AND, so a kind's count is within everything already chosen.
+    layer_counts = dict(
+        Layer.objects.filter(proposal__in=filterset.qs.order_by().values("pk"))
+        .order_by()
+        .values_list("kind__slug")
+        .annotate(n=Count("proposal", distinct=True))
+        .values_list("kind__slug", "n")
+    )
+    precondition_counts = dict(
+        Precondition.objects.filter(proposal__in=others("precondition"))
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("proposal", distinct=True))
+        .values_list("status", "n")
+    )
+    matching = others("actor")
+    backers = Proposal.proponents.through.objects.filter(proposal__in=matching).values_list(
+        "actor_id", "proposal_id"
+    )
+    contributors = Layer.contributors.through.objects.filter(
+        layer__proposal__in=matching
+    ).values_list("actor_id", "layer__proposal_id")
+    actor_counts = count_pairs(backers.union(contributors))
+
+    selected_status = set(data.get("status") or [])
+    selected_layers = {kind.slug for kind in data.get("layer") or []}
+    selected_actor = data.get("actor")
+    kinds = filterset.form.fields["layer"].queryset
+    actors = filterset.form.fields["actor"].queryset
+    return {
+        "status": [
+            FacetOption(value, label, status_counts.get(value, 0), value in selected_status)
+            for value, label in Proposal.Status.choices
+        ],
+        "layer": [
+            FacetOption(
+                kind.slug, kind.name, layer_counts.get(kind.slug, 0), kind.slug in selected_layers
+            )
+            for kind in kinds
+        ],
+        "precondition": [
+            FacetOption(
+                value, label, precondition_counts.get(value, 0), data.get("precondition") == value
+            )
+            for value, label in PreconditionStatus.choices
+        ],
+        "actor": [
+            FacetOption(
+                actor.slug, actor.name, actor_counts.get(actor.pk, 0), actor == selected_actor
+            )
+            for actor in actors
+        ],
+    }

@@ -129,8 +129,11 @@ class Proposal(VersionedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    # Everything the proposal says, for full-text search; kept current by proposals.search.
+    search_document = models.TextField(blank=True, editable=False)
+
     objects = ProposalQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[proponents])
+    history = HistoricalRecords(m2m_fields=[proponents], excluded_fields=["search_document"])
 
     class Meta:
         ordering = ["-updated_at", "pk"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, editing, history
+from .views import browse, compare, editing, history
 
 P = "proposals/<slug:slug>"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path(f"{P}/citations/<int:pk>/delete/", editing.citation_delete, name="citation-delete"),
     path(f"{P}/events/new/", editing.event_create, name="event-create"),
     path(f"{P}/events/<int:pk>/delete/", editing.event_delete, name="event-delete"),
+    path("compare/", compare.compare, name="compare"),
     path("healthz", browse.healthz, name="healthz"),
     path("favicon.ico", browse.favicon, name="favicon"),
 ]

@@ -82,8 +82,8 @@ def test_filters_combine(client, seeded):
     assert titles(client.get("/proposals/", {"layer": "naval", "status": "floated"})) == []
 
 
-def test_text_filter_matches_title_and_summary(client, seeded):
-    assert titles(client.get("/proposals/", {"q": "peacekeeping mission"})) == [
+def test_text_filter_matches_words_anywhere_in_the_proposal(client, seeded):
+    assert titles(client.get("/proposals/", {"q": "hypothetical"})) == [
         "UN peacekeeping mission to monitor a ceasefire"
     ]
 
@@ -111,6 +111,10 @@ def test_invalid_filter_values_are_explained_and_ignored(client, seeded, params)
     assert response.status_code == 400
     value = next(iter(params.values()))
     assert f"“{value}”" in response.content.decode()
+    assert (
+        "is not a value we know" in response.content.decode()
+        or "no page" in response.content.decode()
+    )
     assert len(titles(response)) == 2
 
 
@@ -195,3 +199,22 @@ def test_favicon_ico_points_at_the_site_icon(client, db):
     assert response.status_code == 301
     assert response["Location"].endswith("/img/favicon.svg")
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_dashboard_draws_its_charts_as_svg_with_text_alternatives(client, seeded):
+    html = client.get("/").content.decode()
+    assert '<title id="status-chart-title">Proposals by status</title>' in html
+    assert "Floated: 1; Under discussion: 1; Agreed: 0; Operational: 0; Shelved: 0." in html
+    assert 'aria-label="0 met, 0 in progress, 3 unmet"' in html
+    assert "style=" not in html
+
+
+def test_dashboard_matrix_is_paginated(client, db):
+    for i in range(30):
+        ProposalFactory(title=f"Plan {i:02d}")
+    first = client.get("/")
+    assert len(first.context["matrix_rows"]) == 25
+    second = client.get("/?matrix_page=2")
+    assert [row["proposal"].title for row in second.context["matrix_rows"]] == [
+        f"Plan {i:02d}" for i in range(25, 30)
+    ]

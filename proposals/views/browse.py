@@ -12,13 +12,14 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ..filters import filter_proposals
+from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
     Actor,
     Citation,
@@ -29,6 +30,7 @@ from ..models import (
     PreconditionStatus,
     Proposal,
 )
+from ..search import snippet
 
 MATRIX_PER_PAGE = 25
 RECENT_COUNT = 8
@@ -52,13 +54,67 @@ def with_precondition_counts(proposals: Iterable[Proposal]) -> list[Proposal]:
         Precondition.objects.filter(proposal__in=[p.pk for p in proposals])
         .order_by()
         .values("proposal")
-        .annotate(total=Count("pk"), met=Count("pk", filter=Q(status=PreconditionStatus.MET)))
+        .annotate(
+            total=Count("pk"),
+            met=Count("pk", filter=Q(status=PreconditionStatus.MET)),
+            in_progress=Count("pk", filter=Q(status=PreconditionStatus.IN_PROGRESS)),
+        )
     )
     by_proposal = {row["proposal"]: row for row in counts} if proposals else {}
     for proposal in proposals:
-        row = by_proposal.get(proposal.pk, {"total": 0, "met": 0})
+        row = by_proposal.get(proposal.pk, {"total": 0, "met": 0, "in_progress": 0})
         proposal.preconditions_total, proposal.preconditions_met = row["total"], row["met"]
+        proposal.preconditions_in_progress = row["in_progress"]
+        proposal.preconditions_unmet = row["total"] - row["met"] - row["in_progress"]
+        proposal.precondition_bar = stacked_bar(
+            {
+                "met": row["met"],
+                "in_progress": row["in_progress"],
+                "unmet": proposal.preconditions_unmet,
+            },
+            width=120,
+        )
     return proposals
+
+
+CHART_WIDTH = 600
+CHART_LABEL_WIDTH = 150
+CHART_ROW_HEIGHT = 34
+
+
+def stacked_bar(values: dict[str, int], width: int) -> list[dict]:
+    """x and width of each non-empty segment of a bar that fills `width` in proportion."""
+    total, x, segments = sum(values.values()), 0.0, []
+    for name, value in values.items():
+        if value:
+            share = width * value / total
+            segments.append({"name": name, "x": round(x, 2), "width": round(share, 2)})
+            x += share
+    return segments
+
+
+def status_chart(status_counts: list[dict]) -> dict:
+    """Geometry of the proposals-by-status bar chart, drawn as SVG by the template."""
+    most = max((s["count"] for s in status_counts), default=0) or 1
+    bar_room = CHART_WIDTH - CHART_LABEL_WIDTH - 60
+    bars = []
+    for i, status in enumerate(status_counts):
+        bars.append(
+            status
+            | {
+                "y": i * CHART_ROW_HEIGHT,
+                "text_y": i * CHART_ROW_HEIGHT + 22,
+                "width": round(bar_room * status["count"] / most, 1),
+                "count_x": CHART_LABEL_WIDTH + round(bar_room * status["count"] / most, 1) + 8,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": len(bars) * CHART_ROW_HEIGHT,
+        "label_width": CHART_LABEL_WIDTH,
+        "bar_x": CHART_LABEL_WIDTH,
+    }
 
 
 @require_GET
@@ -91,6 +147,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "proposals/dashboard.html",
         {
             "status_counts": status_counts,
+            "status_chart": status_chart(status_counts),
             "total": sum(by_status.values()),
             "kinds": kinds,
             "matrix_rows": rows,
@@ -103,29 +160,39 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    filterset, problems = filter_proposals(request.GET, Proposal.objects.visible_to(request.user))
+    visible = Proposal.objects.visible_to(request.user)
+    filterset, problems = filter_proposals(request.GET, visible)
     paginator = Paginator(for_listing(filterset.qs), settings.PROPOSALS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = with_precondition_counts(page.object_list)
     if request.GET.get("page") and str(page.number) != request.GET["page"]:
         problems.append(f"There is no page “{request.GET['page']}”; showing page {page.number}.")
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "proposals/list.html",
-        {
-            "filter": filterset,
-            "page_obj": page,
-            "problems": problems,
-            "query_without_page": query.urlencode(),
-            "last_updated": Proposal.objects.visible_to(request.user).aggregate(
-                last=Max("updated_at")
-            )["last"],
-            "is_filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
-        },
-        status=400 if problems else 200,
-    )
+    page.object_list = with_precondition_counts(page.object_list)
+    query = filterset.form.cleaned_data.get("q") if filterset.form.is_valid() else ""
+    if query:
+        for proposal in page.object_list:
+            proposal.snippet = snippet(proposal.search_document, query)
+    canonical = shareable_query(filterset)
+    context = {
+        "filter": filterset,
+        "facets": facets(filterset, visible),
+        "page_obj": page,
+        "problems": problems,
+        "query": query,
+        "query_without_page": shareable_query(filterset, drop=frozenset({"page"})),
+        "canonical_query": canonical,
+        "is_filtered": any(k not in {"page", "sort"} for k in QueryDict(canonical)),
+        "last_updated": visible.aggregate(last=Max("updated_at"))["last"],
+    }
+    status = 400 if problems else 200
+    if request.htmx and not request.htmx.history_restore_request:
+        html = render_to_string("proposals/list.html#results", context, request)
+        html += render_to_string("proposals/list.html#facets", context | {"oob": True}, request)
+        response = HttpResponse(html, status=status)
+        response["HX-Push-Url"] = f"{request.path}?{canonical}" if canonical else request.path
+    else:
+        response = render(request, "proposals/list.html", context, status=status)
+    response["Vary"] = "HX-Request"
+    return response
 
 
 def get_visible_proposal(request: HttpRequest, slug: str) -> Proposal:

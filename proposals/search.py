@@ -1,0 +1,184 @@
+"""Full-text search over everything a proposal says, and the snippet that shows why it matched.
+
+Each proposal stores a search document: its title, summary, layers (kinds, descriptions, areas,
+assets, contributors), preconditions (and who must act), backers, and the titles and quotes of the
+sources that it cites. Signals keep it current on every save. PostgreSQL searches it with a GIN
+index over its English tsvector and ranks the matches; SQLite, the embedded default, matches every
+word as a substring, which gives the same results for plain words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Actor, Citation, Layer, LayerKind, Precondition, Proposal, Source
+
+CONFIG = "english"
+CHUNK = 500
+SNIPPET_CHARS = 220
+MAX_WORDS = 12
+
+
+def document_texts(proposal_ids: Iterable[int]) -> dict[int, str]:
+    """The search document of each proposal, in a fixed number of queries per chunk of ids."""
+    ids = list(proposal_ids)
+    parts: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for pk, title, summary in Proposal.objects.filter(pk__in=chunk).values_list(
+            "pk", "title", "summary"
+        ):
+            parts[pk] += [title, summary]
+        for pk, name in Proposal.proponents.through.objects.filter(
+            proposal_id__in=chunk
+        ).values_list("proposal_id", "actor__name"):
+            parts[pk].append(name)
+        for pk, *texts in Layer.objects.filter(proposal_id__in=chunk).values_list(
+            "proposal_id", "kind__name", "description", "area", "assets"
+        ):
+            parts[pk] += texts
+        for pk, name in Layer.contributors.through.objects.filter(
+            layer__proposal_id__in=chunk
+        ).values_list("layer__proposal_id", "actor__name"):
+            parts[pk].append(name)
+        for pk, description, responsible in Precondition.objects.filter(
+            proposal_id__in=chunk
+        ).values_list("proposal_id", "description", "responsible__name"):
+            parts[pk] += [description, responsible or ""]
+        citations = Citation.objects.filter(
+            Q(proposal_id__in=chunk)
+            | Q(layer__proposal_id__in=chunk)
+            | Q(precondition__proposal_id__in=chunk)
+        ).values_list(
+            "proposal_id",
+            "layer__proposal_id",
+            "precondition__proposal_id",
+            "quote",
+            "attributed_to",
+            "source__title",
+            "source__publisher",
+        )
+        for direct, via_layer, via_precondition, *texts in citations:
+            parts[direct or via_layer or via_precondition] += texts
+    return {pk: "\n".join(text for text in texts if text) for pk, texts in parts.items()}
+
+
+def refresh(proposal_ids: Iterable[int]) -> None:
+    """Rewrite the search documents of these proposals (without touching their history)."""
+    documents = document_texts(set(proposal_ids))
+    Proposal.objects.bulk_update(
+        [Proposal(pk=pk, search_document=text) for pk, text in documents.items()],
+        ["search_document"],
+        batch_size=CHUNK,
+    )
+
+
+def words_of(query: str) -> list[str]:
+    return re.findall(r"\w+", query.lower())[:MAX_WORDS]
+
+
+def search(queryset: QuerySet, query: str) -> QuerySet:
+    """Proposals whose search document has every word of the query (ranked on PostgreSQL)."""
+    words = words_of(query)
+    if not words:
+        return queryset
+    if connection.vendor == "postgresql":
+        vector = SearchVector("search_document", config=CONFIG)
+        tsquery = SearchQuery(" ".join(words), search_type="plain", config=CONFIG)
+        return queryset.annotate(
+            search_vector=vector, search_rank=SearchRank(vector, tsquery)
+        ).filter(search_vector=tsquery)
+    for word in words:
+        queryset = queryset.filter(search_document__icontains=word)
+    return queryset
+
+
+def snippet(document: str, query: str) -> SafeString:
+    """The part of the document around the first match, escaped, with the matches in <mark>."""
+    words = words_of(query)
+    if not words or not document:
+        return mark_safe("")  # noqa: S308 (empty)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
+    text = " ".join(document.split())
+    found = pattern.search(text)
+    start = max(0, (found.start() if found else 0) - SNIPPET_CHARS // 3)
+    if start:
+        start = text.find(" ", start) + 1 or start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    window = text[start:end]
+    html, last = [], 0
+    for match in pattern.finditer(window):
+        html += [escape(window[last : match.start()]), "<mark>", escape(match.group()), "</mark>"]
+        last = match.end()
+    html.append(escape(window[last:]))
+    return mark_safe(  # noqa: S308 (every piece of text is escaped above)
+        ("… " if start else "") + "".join(html) + (" …" if end < len(text) else "")
+    )
+
+
+# Keeping the documents current -------------------------------------------------------------
+
+
+def proposal_of(instance) -> int | None:
+    if isinstance(instance, Proposal):
+        return instance.pk
+    if isinstance(instance, (Layer, Precondition)):
+        return instance.proposal_id
+    if isinstance(instance, Citation):
+        if instance.proposal_id:
+            return instance.proposal_id
+        related = Layer if instance.layer_id else Precondition
+        related_id = instance.layer_id or instance.precondition_id
+        return related.objects.filter(pk=related_id).values_list("proposal_id", flat=True).first()
+    return None
+
+
+def on_change(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields and set(update_fields) <= {"search_document"}:
+        return
+    if isinstance(instance, Actor):
+        ids = set(instance.proposals_backed.values_list("pk", flat=True))
+        ids |= set(instance.layer_contributions.values_list("proposal_id", flat=True))
+        ids |= set(instance.responsibilities.values_list("proposal_id", flat=True))
+    elif isinstance(instance, Source):
+        ids = set(
+            Proposal.objects.filter(
+                Q(citations__source=instance)
+                | Q(layers__citations__source=instance)
+                | Q(preconditions__citations__source=instance)
+            ).values_list("pk", flat=True)
+        )
+    elif isinstance(instance, LayerKind):
+        ids = set(instance.layers.values_list("proposal_id", flat=True))
+    else:
+        ids = {proposal_of(instance)} - {None}
+    if ids:
+        refresh(ids)
+
+
+def on_m2m_change(sender, instance, action, **kwargs) -> None:
+    if action in {"post_add", "post_remove", "post_clear"}:
+        on_change(sender, instance)
+
+
+def connect() -> None:
+    for model in (Proposal, Layer, Precondition, Citation, Actor, Source, LayerKind):
+        post_save.connect(on_change, sender=model, dispatch_uid=f"search-save-{model.__name__}")
+    for model in (Layer, Precondition, Citation):
+        post_delete.connect(on_change, sender=model, dispatch_uid=f"search-delete-{model.__name__}")
+    for through in (Proposal.proponents.through, Layer.contributors.through):
+        m2m_changed.connect(on_m2m_change, sender=through, dispatch_uid=f"search-m2m-{through}")

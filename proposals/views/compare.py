@@ -1,0 +1,85 @@
+"""Proposals side by side: /compare/?p=<slug>&p=<slug> (two to four)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ..models import LayerKind, Proposal
+from .browse import detail_context
+
+MIN_PROPOSALS, MAX_PROPOSALS = 2, 4
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    slugs = list(dict.fromkeys(slug for slug in request.GET.getlist("p") if slug.strip()))
+    found = {
+        p.slug: p
+        for p in Proposal.objects.visible_to(request.user).filter(slug__in=slugs[:MAX_PROPOSALS])
+    }
+    problems = []
+    if unknown := [slug for slug in slugs[:MAX_PROPOSALS] if slug not in found]:
+        problems.append(
+            "No proposal at " + ", ".join(f"“{slug}”" for slug in unknown) + "; left out."
+        )
+    if len(slugs) > MAX_PROPOSALS:
+        problems.append(
+            f"Up to {MAX_PROPOSALS} proposals fit side by side; the first four are shown."
+        )
+    proposals = [found[slug] for slug in slugs[:MAX_PROPOSALS] if slug in found]
+    if len(proposals) < MIN_PROPOSALS:
+        problems.append("Choose at least two proposals to compare, from the list of proposals.")
+        return render(
+            request, "proposals/compare.html", {"problems": problems, "columns": []}, status=400
+        )
+
+    columns = [detail_context(proposal) for proposal in proposals]
+    kinds = list(LayerKind.objects.all())
+    rows = [
+        row("Status", [c["proposal"].get_status_display() for c in columns]),
+        row("First reported", [c["proposal"].first_reported for c in columns]),
+        row(
+            "Backed by",
+            [", ".join(a.name for a in c["proposal"].proponents.all()) for c in columns],
+        ),
+    ]
+    layer_rows = []
+    for kind in kinds:
+        cells = []
+        for c in columns:
+            layer = next((layer for layer in c["layers"] if layer.kind_id == kind.pk), None)
+            cells.append(layer)
+        layer_rows.append(
+            {"kind": kind, "cells": cells, "differs": len({bool(x) for x in cells}) > 1}
+        )
+    precondition_rows = [
+        {
+            "column": c,
+            "met": c["preconditions_met"],
+            "total": len(c["preconditions"]),
+        }
+        for c in columns
+    ]
+    return render(
+        request,
+        "proposals/compare.html",
+        {
+            "problems": problems,
+            "columns": columns,
+            "rows": rows,
+            "layer_rows": layer_rows,
+            "precondition_rows": precondition_rows,
+            "preconditions_differ": len({(p["met"], p["total"]) for p in precondition_rows}) > 1,
+            "actors_differ": len({frozenset(a["actor"].pk for a in c["actors"]) for c in columns})
+            > 1,
+            "sources_differ": len(
+                {frozenset(s["source"].pk for s in c["sources"]) for c in columns}
+            )
+            > 1,
+        },
+        status=400 if problems else 200,
+    )
+
+
+def row(label: str, values: list) -> dict:
+    return {"label": label, "values": values, "differs": len({str(v) for v in values}) > 1}
