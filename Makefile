@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run serve test lint browser clean
+.PHONY: run serve test bench lint browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: $(VENV)/.installed-dev browser
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(PY) -m pytest
+
+# Pages at scale on PostgreSQL (BENCH_DATABASE_URL); writes bench-results.json.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench
+bench: $(VENV)/.installed-dev
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --proposals 10000 --output bench-results.json
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

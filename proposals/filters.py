@@ -38,6 +38,7 @@ class ProposalFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(
         choices=Proposal.Status.choices,
+        distinct=False,  # a column of the proposal itself: no duplicate rows to remove
         label="Status",
         widget=forms.CheckboxSelectMultiple,
     )
@@ -172,11 +173,12 @@ def filter_proposals(params: QueryDict, queryset: QuerySet) -> tuple[ProposalFil
     return filterset, problems
 
 
-def count_pairs(pairs: QuerySet) -> dict[int, int]:
-    """{actor id: number of proposals} from a query of distinct (actor, proposal) pairs."""
+def count_pairs(pairs: QuerySet, column: str) -> dict:
+    """{value: number of proposals} from a query of distinct (value, proposal) pairs."""
     sql, params = pairs.query.sql_with_params()
-    # The pairs' SQL comes from the ORM, with its values as parameters.
-    query = f"SELECT pairs.actor_id, COUNT(*) FROM ({sql}) pairs GROUP BY pairs.actor_id"  # noqa: S608
+    # The pairs' SQL comes from the ORM, with its values as parameters; the outer query only
+    # counts them, by position, which PostgreSQL does with a hash instead of COUNT(DISTINCT).
+    query = f"SELECT pairs.{column}, COUNT(*) FROM ({sql}) pairs GROUP BY pairs.{column}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return dict(cursor.fetchall())
@@ -190,51 +192,73 @@ class FacetOption:
     selected: bool
 
 
-def facets(filterset: ProposalFilter, base: QuerySet) -> dict[str, list[FacetOption]]:
+def facets(
+    filterset: ProposalFilter, base: QuerySet, public: bool | None = None
+) -> dict[str, list[FacetOption]]:
     """Beside each option, how many proposals it would give with the other filters kept.
 
-    One query per facet, whatever the number of proposals (as Datasette does).
+    One query per facet, whatever the number of proposals (as Datasette does). `public` says
+    whether `base` is the published proposals (True) or all of them (False), which lets the
+    unfiltered counts join instead of testing membership.
     """
     data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
 
-    def others(facet: str) -> QuerySet:
-        """The proposals every filter but this facet's gives (the filters are valid already)."""
+    def active(facet: str | None) -> dict:
+        # The parameters given (filter_proposals dropped empty ones), not their cleaned values.
+        return {
+            name: value
+            for name, value in data.items()
+            if name not in {facet, "sort"} and name in filterset.data
+        }
+
+    def within(facet: str | None, field: str) -> Q:
+        """Rows of proposals that every filter but this facet's gives (the filters are valid).
+
+        With no filter in play that is every visible proposal: a join, not `IN (subquery)`.
+        """
+        filters = active(facet)
+        if not filters:
+            return (
+                Q(**{f"{field}__in": base.order_by().values("pk")})
+                if public is None
+                else (Q(**{f"{field}__is_published": True}) if public else Q())
+            )
         queryset = base
-        for name, value in data.items():
-            if name not in {facet, "sort"} and value not in (None, "", []):
-                queryset = filterset.filters[name].filter(queryset, value)
-        return queryset.order_by().values("pk")
+        for name, value in filters.items():
+            queryset = filterset.filters[name].filter(queryset, value)
+        return Q(**{f"{field}__in": queryset.order_by().values("pk")})
 
     status_counts = dict(
-        base.filter(pk__in=others("status"))
+        Proposal.objects.filter(within("status", "pk") if active("status") else Q())
+        .filter(Q(is_published=True) if public else Q())
         .order_by()
         .values_list("status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("status", "n")
     )
-    # Layers combine with AND, so a kind's count is within everything already chosen.
+    # Layers combine with AND, so a kind's count is within everything already chosen; a proposal
+    # has at most one layer of a kind, so counting layers counts proposals.
     layer_counts = dict(
-        Layer.objects.filter(proposal__in=filterset.qs.order_by().values("pk"))
+        Layer.objects.filter(within(None, "proposal"))
         .order_by()
-        .values_list("kind__slug")
-        .annotate(n=Count("proposal", distinct=True))
-        .values_list("kind__slug", "n")
+        .values_list("kind_id")
+        .annotate(n=Count("*"))
+        .values_list("kind_id", "n")
     )
-    precondition_counts = dict(
-        Precondition.objects.filter(proposal__in=others("precondition"))
+    precondition_counts = count_pairs(
+        Precondition.objects.filter(within("precondition", "proposal"))
         .order_by()
-        .values_list("status")
-        .annotate(n=Count("proposal", distinct=True))
-        .values_list("status", "n")
+        .values_list("status", "proposal_id")
+        .distinct(),
+        "status",
     )
-    matching = others("actor")
-    backers = Proposal.proponents.through.objects.filter(proposal__in=matching).values_list(
+    backers = Proposal.proponents.through.objects.filter(within("actor", "proposal")).values_list(
         "actor_id", "proposal_id"
     )
     contributors = Layer.contributors.through.objects.filter(
-        layer__proposal__in=matching
+        within("actor", "layer__proposal")
     ).values_list("actor_id", "layer__proposal_id")
-    actor_counts = count_pairs(backers.union(contributors))
+    actor_counts = count_pairs(backers.union(contributors), "actor_id")
 
     selected_status = set(data.get("status") or [])
     selected_layers = {kind.slug for kind in data.get("layer") or []}
@@ -248,7 +272,7 @@ def facets(filterset: ProposalFilter, base: QuerySet) -> dict[str, list[FacetOpt
         ],
         "layer": [
             FacetOption(
-                kind.slug, kind.name, layer_counts.get(kind.slug, 0), kind.slug in selected_layers
+                kind.slug, kind.name, layer_counts.get(kind.pk, 0), kind.slug in selected_layers
             )
             for kind in kinds
         ],

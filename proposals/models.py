@@ -408,6 +408,28 @@ def unique_slug(text: str, taken: set[str], max_length: int = 100) -> str:
     return slug
 
 
+class DataVersion(models.Model):
+    """One number that rises with every change to the data, in the same transaction.
+
+    Derived figures (the list's facet counts) are cached under it, so that a cached figure is
+    never older than the data it was computed from, in any process.
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"data version {self.value}"
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(value=models.F("value") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"value": 1})
+
+
 @receiver(post_delete, sender=Proposal)
 def retire_slug(sender: type[Proposal], instance: Proposal, **kwargs: object) -> None:
     RetiredSlug.objects.get_or_create(slug=instance.slug)

@@ -20,7 +20,17 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Actor, Citation, Layer, LayerKind, Precondition, Proposal, Source
+from .models import (
+    Actor,
+    Citation,
+    DataVersion,
+    Event,
+    Layer,
+    LayerKind,
+    Precondition,
+    Proposal,
+    Source,
+)
 
 CONFIG = "english"
 CHUNK = 500
@@ -147,6 +157,7 @@ def proposal_of(instance) -> int | None:
 def on_change(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):
         return
+    DataVersion.bump()
     update_fields = kwargs.get("update_fields")
     if update_fields and set(update_fields) <= {"search_document"}:
         return
@@ -175,10 +186,19 @@ def on_m2m_change(sender, instance, action, **kwargs) -> None:
         on_change(sender, instance)
 
 
+def on_delete(sender, instance, **kwargs) -> None:
+    on_change(sender, instance, **kwargs)
+
+
 def connect() -> None:
-    for model in (Proposal, Layer, Precondition, Citation, Actor, Source, LayerKind):
+    """Keep the search documents current, and bump the data version, on every change."""
+    for model in (Proposal, Layer, Precondition, Citation, Actor, Source, LayerKind, Event):
         post_save.connect(on_change, sender=model, dispatch_uid=f"search-save-{model.__name__}")
-    for model in (Layer, Precondition, Citation):
-        post_delete.connect(on_change, sender=model, dispatch_uid=f"search-delete-{model.__name__}")
-    for through in (Proposal.proponents.through, Layer.contributors.through):
+    for model in (Proposal, Layer, Precondition, Citation, Actor, Source, LayerKind, Event):
+        post_delete.connect(on_delete, sender=model, dispatch_uid=f"search-delete-{model.__name__}")
+    for through in (
+        Proposal.proponents.through,
+        Layer.contributors.through,
+        Event.proposals.through,
+    ):
         m2m_changed.connect(on_m2m_change, sender=through, dispatch_uid=f"search-m2m-{through}")

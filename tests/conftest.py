@@ -24,6 +24,14 @@ def _test_settings():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test's database starts at the same data version; cached figures must not leak."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def seeded(db):
     call_command("seed", stdout=open("/dev/null", "w"))  # noqa: SIM115

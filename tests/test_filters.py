@@ -142,3 +142,15 @@ def test_precondition_filter_with_several_statuses_in_play(client, db):
     assert titles(client.get("/proposals/?precondition=met")) == ["Mixed"]
     assert titles(client.get("/proposals/?precondition=unmet")) == ["Mixed"]
     assert Proposal.objects.count() == 2
+
+
+def test_facet_counts_follow_every_edit_despite_the_cache(client, seeded):
+    assert counts(client.get("/proposals/"), "status")["agreed"] == 0
+    proposal = Proposal.objects.get(slug="un-peacekeeping-mission")
+    proposal.status = "agreed"
+    proposal.save()
+    assert counts(client.get("/proposals/"), "status")["agreed"] == 1
+    layer = LayerFactory(proposal=proposal, kind=layer_kind("naval"))
+    assert counts(client.get("/proposals/"), "layer")["naval"] == 2
+    layer.contributors.add(ActorFactory(slug="newcomer"))
+    assert counts(client.get("/proposals/"), "actor")["newcomer"] == 1

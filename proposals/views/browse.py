@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -23,12 +24,14 @@ from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
     Actor,
     Citation,
+    DataVersion,
     Event,
     Layer,
     LayerKind,
     Precondition,
     PreconditionStatus,
     Proposal,
+    is_analyst,
 )
 from ..search import snippet
 
@@ -158,6 +161,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+FACETS_CACHE_SECONDS = 600
+
+
+def cached_facets(filterset, visible: QuerySet, public: bool) -> dict:
+    """The facet counts, computed once per state of the data and view (see DataVersion)."""
+    key = (
+        f"facets:{DataVersion.current()}:{public}:{shareable_query(filterset, drop=SORT_AND_PAGE)}"
+    )
+    counts = cache.get(key)
+    if counts is None:
+        counts = facets(filterset, visible, public=public)
+        cache.set(key, counts, FACETS_CACHE_SECONDS)
+    return counts
+
+
+SORT_AND_PAGE = frozenset({"sort", "page"})
+
+
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
     visible = Proposal.objects.visible_to(request.user)
@@ -174,7 +195,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     canonical = shareable_query(filterset)
     context = {
         "filter": filterset,
-        "facets": facets(filterset, visible),
+        "facets": cached_facets(filterset, visible, public=not is_analyst(request.user)),
         "page_obj": page,
         "problems": problems,
         "query": query,

@@ -1,0 +1,130 @@
+"""Measure the pages at scale: SQL queries and server time per page, as a table and as JSON.
+
+`make bench` runs it against a PostgreSQL database that it fills with demo proposals first.
+The time is measured around Django's request handling (no network), over repeated requests.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection, reset_queries
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from proposals.models import Proposal
+
+PAGES = [
+    ("dashboard", "/"),
+    ("list", "/proposals/"),
+    ("search", "/proposals/?q=Black+Sea"),
+    ("filtered list", "/proposals/?status=agreed&layer=naval&precondition=met&sort=title"),
+    ("proposal page", "/proposals/{demo}/"),
+    ("comparison", "/compare/?p={demo}&p={other}&p=coalition-of-the-willing-security-concept"),
+    ("history", "/proposals/{demo}/history/"),
+]
+
+
+class Command(BaseCommand):
+    help = "Benchmark the pages at scale (fills the database with demo proposals first)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--proposals", type=int, default=10_000)
+        parser.add_argument("--repeat", type=int, default=30)
+        parser.add_argument("--output", default="bench-results.json")
+
+    def handle(self, *args, proposals: int, repeat: int, output: str, **options) -> None:
+        self.prepare(proposals)
+        demo = Proposal.objects.filter(slug__startswith="demo-").order_by("slug")
+        first, other = demo.values_list("slug", flat=True)[:2]
+        results = []
+        with override_settings(
+            SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], DEBUG=False
+        ):
+            client = Client()
+            for name, pattern in PAGES:
+                url = pattern.format(demo=first, other=other)
+                results.append(self.measure(client, name, url, repeat))
+        report = {
+            "database": connection.vendor,
+            "proposals": Proposal.objects.count(),
+            "repeat": repeat,
+            "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {settings.DATABASES['default']['ENGINE']}",
+            "pages": results,
+        }
+        Path(output).write_text(json.dumps(report, indent=2) + "\n")
+        self.print_table(report)
+        self.stdout.write(f"\nWritten to {output}")
+
+    def prepare(self, wanted: int) -> None:
+        if connection.vendor == "postgresql":
+            name = connection.settings_dict["NAME"]
+            with connection._nodb_cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+                if not cursor.fetchone():
+                    cursor.execute(f'CREATE DATABASE "{name}"')
+                    self.stdout.write(f"Created the database {name}.")
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("seed", stdout=self.stdout)
+        have = Proposal.objects.filter(slug__startswith="demo-").count()
+        if have < wanted:
+            call_command("demo_data", proposals=wanted - have, stdout=self.stdout)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
+    def measure(self, client: Client, name: str, url: str, repeat: int) -> dict:
+        for _ in range(3):  # warm caches and connections
+            client.get(url)
+        timings = []
+        for _ in range(repeat):
+            reset_queries()  # the query log is bounded; a full one would count nothing
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            query_count = len(queries)  # read now: the log is reset by the next request
+        timings.sort()
+        # The same page with an empty cache: the first view after any change to the data.
+        cold = []
+        for _ in range(max(5, repeat // 3)):
+            cache.clear()
+            started = time.perf_counter()
+            client.get(url)
+            cold.append((time.perf_counter() - started) * 1000)
+        return {
+            "p50_uncached_ms": round(statistics.median(cold), 1),
+            "page": name,
+            "url": url,
+            "status": response.status_code,
+            "queries": query_count,
+            "p50_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
+            "bytes": len(response.content),
+        }
+
+    def print_table(self, report: dict) -> None:
+        self.stdout.write(
+            f"\n{report['proposals']} proposals on {report['database']}, "
+            f"{report['repeat']} requests per page\n"
+        )
+        header = (
+            f"{'page':<15} {'status':>6} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} "
+            f"{'uncached p50':>12}  url"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for row in report["pages"]:
+            self.stdout.write(
+                f"{row['page']:<15} {row['status']:>6} {row['queries']:>7} "
+                f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p50_uncached_ms']:>12}  {row['url']}"
+            )
