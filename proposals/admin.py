@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
 from simple_history.admin import SimpleHistoryAdmin
@@ -42,6 +43,8 @@ class VersionCheckedForm(forms.ModelForm):
     def clean(self) -> dict:
         data = super().clean()
         expected = data.get("loaded_version")
+        if self.instance.pk and expected is None and self.add_prefix("loaded_version") in self.data:
+            raise forms.ValidationError("This form is out of date: reload the page.")
         if self.instance.pk and expected is not None:
             model = type(self.instance)
             current = model.objects.filter(pk=self.instance.pk).first()
@@ -55,6 +58,23 @@ class VersionCheckedForm(forms.ModelForm):
                     "their change, then apply yours again."
                 )
         return data
+
+
+class VersionCheckedAdmin(SimpleHistoryAdmin):
+    """Checks the version again under a row lock as it saves: two simultaneous saves of one
+    record cannot both pass the form's check."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        expected = form.cleaned_data.get("loaded_version")
+        if change and expected is not None:
+            current = type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+            if current is None or current.version != expected:
+                raise PermissionDenied(
+                    "Someone saved this record while you were saving it; nothing of yours was "
+                    "saved. Go back, reload the page and apply your change again."
+                )
+            obj.version = current.version
+        super().save_model(request, obj, form, change)
 
 
 class CitationInline(admin.TabularInline):
@@ -103,7 +123,7 @@ class PreconditionInline(admin.StackedInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(SimpleHistoryAdmin):
+class ProposalAdmin(VersionCheckedAdmin):
     form = VersionCheckedForm
     list_display = [
         "title",
@@ -182,7 +202,7 @@ class LayerCitationInline(CitationInline):
 
 
 @admin.register(Layer)
-class LayerAdmin(SimpleHistoryAdmin):
+class LayerAdmin(VersionCheckedAdmin):
     form = VersionCheckedForm
     fields = [
         "proposal",
@@ -209,7 +229,7 @@ class PreconditionCitationInline(CitationInline):
 
 
 @admin.register(Precondition)
-class PreconditionAdmin(SimpleHistoryAdmin):
+class PreconditionAdmin(VersionCheckedAdmin):
     form = VersionCheckedForm
     list_display = ["description", "proposal", "status", "responsible", "updated_at"]
     list_filter = ["status"]

@@ -27,6 +27,23 @@ ISO_DATE = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 RESERVED_SLUGS = {"new"}
 
 
+MAX_ID = 2**63 - 1
+
+
+class ActorsField(forms.ModelMultipleChoiceField):
+    """Refuses ids no database row can have, which would otherwise crash the lookup."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or int(pk) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class Conflict(Exception):
     """Someone saved the record after the analyst opened it."""
 
@@ -76,6 +93,7 @@ class ProposalForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 6}),
             "proponents": forms.SelectMultiple(attrs={"size": 8}),
         }
+        field_classes = {"proponents": ActorsField}
         labels = {"slug": "Address"}
         help_texts = {
             "slug": "Letters, numbers and hyphens; it becomes the address /proposals/<slug>/ "
@@ -132,6 +150,7 @@ class LayerForm(forms.ModelForm):
             "assets": forms.Textarea(attrs={"rows": 3}),
             "contributors": forms.SelectMultiple(attrs={"size": 6}),
         }
+        field_classes = {"contributors": ActorsField}
         help_texts = {"contributors": "Hold Ctrl (⌘ on a Mac) to choose several."}
 
     def __init__(self, *args, proposal: Proposal, **kwargs) -> None:
@@ -280,6 +299,17 @@ class CitationForm(forms.ModelForm):
 
 
 class EventForm(forms.ModelForm):
+    """An event on a proposal's timeline; saved and linked to the proposal in one go."""
+
+    def __init__(self, *args, proposal: Proposal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.proposal = proposal
+
+    def save(self, commit: bool = True) -> Event:
+        event = super().save(commit)
+        event.proposals.add(self.proposal)
+        return event
+
     class Meta:
         model = Event
         fields = ["date", "title", "place", "description"]

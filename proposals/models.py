@@ -220,6 +220,14 @@ class Layer(VersionedModel):
     def asset_list(self) -> list[str]:
         return split_lines(self.assets)
 
+    def delete(self, *args, **kwargs):
+        # Preconditions that concerned this layer lose it through save(), so that the change is
+        # versioned and in their history (the database's SET NULL would do it silently).
+        for precondition in self.preconditions.all():
+            precondition.layer = None
+            precondition.save()
+        return super().delete(*args, **kwargs)
+
 
 class Precondition(VersionedModel):
     """Something that must happen before a proposal can go ahead, and how far it has got."""
@@ -289,6 +297,13 @@ class Precondition(VersionedModel):
                 errors["depends_on"] = "This would make the preconditions depend on each other."
         if errors:
             raise ValidationError(errors)
+
+    def delete(self, *args, **kwargs):
+        # As for layers: dependents forget this precondition visibly, in their history.
+        for dependent in self.dependents.all():
+            dependent.depends_on = None
+            dependent.save()
+        return super().delete(*args, **kwargs)
 
     def _depends_on_chain_reaches_self(self) -> bool:
         seen: set[int] = set()

@@ -392,3 +392,75 @@ def test_unknown_records_give_404_not_500(analyst_client, seeded):
         f"/proposals/{UN}/events/999999/delete/",
     ]:
         assert analyst_client.get(url).status_code == 404, url
+
+
+def test_ids_no_row_can_have_are_refused_not_a_crash(analyst_client, seeded):
+    response = analyst_client.post(
+        f"/proposals/{UN}/edit/",
+        {"title": "X", "status": "floated", "proponents": "99999999999999999999", "version": 1},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    response = analyst_client.post(
+        f"/proposals/{COALITION}/layers/naval/edit/",
+        {"description": "x", "contributors": ["-1", "abc"], "version": 1},
+        **HTMX,
+    )
+    assert response.status_code == 422
+
+
+def test_a_missing_version_asks_to_reload(analyst_client, seeded):
+    response = analyst_client.post(f"/proposals/{UN}/publish/", {}, **HTMX)
+    assert response.status_code == 422
+    assert "out of date or incomplete: reload the page" in response.content.decode()
+
+
+@pytest.mark.parametrize("on", ["foo:bar", "layer:", "precondition:a b", "layer:%00"])
+def test_an_unknown_citation_target_is_a_bad_request(analyst_client, seeded, on):
+    response = analyst_client.get(f"/proposals/{UN}/citations/new/?on={on}")
+    assert response.status_code == 400
+
+
+def test_page_ids_stay_unique_whatever_the_slugs(analyst_client, seeded):
+    import re
+    from collections import Counter
+
+    for slug in ["add", "ceasefire-agreement-cite", "form"]:
+        response = analyst_client.post(
+            f"/proposals/{UN}/preconditions/new/",
+            {"description": f"Slug {slug}", "slug": slug, "status": "unmet"},
+        )
+        assert response.status_code == 302
+    html = analyst_client.get(f"/proposals/{UN}/").content.decode()
+    ids = Counter(re.findall(r'\bid="([^"]+)"', html))
+    assert [i for i, n in ids.items() if n > 1] == []
+
+
+def test_forms_open_side_by_side_have_distinct_field_ids(analyst_client, seeded):
+    layer_form = analyst_client.get(f"/proposals/{COALITION}/layers/naval/edit/", **HTMX)
+    precondition_form = analyst_client.get(
+        f"/proposals/{UN}/preconditions/russian-consent/edit/", **HTMX
+    )
+    assert 'id="f-layer-naval-description"' in layer_form.content.decode()
+    assert 'id="f-precondition-russian-consent-description"' in precondition_form.content.decode()
+
+
+def test_deleting_a_layer_records_the_change_to_its_preconditions(analyst_client, seeded):
+    air = layer("air")
+    precondition = Precondition.objects.create(
+        proposal=air.proposal, slug="skies", description="Airspace agreed.", layer=air
+    )
+    analyst_client.post(f"/proposals/{COALITION}/layers/air/delete/", {"version": air.version})
+    precondition.refresh_from_db()
+    assert precondition.layer is None
+    assert precondition.version == 2
+    assert precondition.history.count() == 2
+
+
+def test_a_new_event_is_on_the_timeline_in_the_same_transaction(analyst_client, seeded):
+    response = analyst_client.post(
+        f"/proposals/{UN}/events/new/", {"date": "2025-04-01", "title": "Talks"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#timeline"
+    assert Event.objects.get(title="Talks").proposals.get().slug == UN

@@ -107,7 +107,7 @@ def test_actor_facet_counts_each_proposal_once(client, db):
 def test_facets_show_counts_beside_the_options(client, seeded):
     html = client.get("/proposals/").content.decode()
     assert (
-        'value="naval" id="facet-layer-naval"> Naval units <span class="facet__count">1</span>'
+        'value="naval" id="facet-layer-naval"> Naval units <span class="facet__count">1<span class="visually-hidden"> proposal</span></span>'
         in html
     )
     assert "France (1)" in html

@@ -8,13 +8,14 @@ based on a stale version with 409 and what changed meanwhile.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
@@ -80,8 +81,9 @@ def form_response(
 ) -> HttpResponse:
     """The form, as a page of its own or, for htmx, as the block it replaces on the page."""
     detail_url = proposal.get_absolute_url() if proposal else reverse("proposal-list")
+    form.auto_id = f"f-{block}-%s"  # unique ids when several forms are open on one page
     first_field = next(iter(form.visible_fields()), None)
-    if first_field is not None and not form.errors:
+    if first_field is not None and not form.errors and conflict is None:
         first_field.field.widget.attrs["autofocus"] = True  # htmx focuses it after the swap
     context = {
         "fragment": bool(request.htmx),
@@ -129,7 +131,7 @@ def saved_response(
     html = [
         render_to_string(f"proposals/detail.html#{block}", context, request) for block in blocks
     ]
-    for block in (*oob, "toc"):
+    for block in (*oob, "toc", "actors"):
         html.append(
             render_to_string(
                 f"proposals/detail.html#{block}",
@@ -248,8 +250,24 @@ def create(
             submit=submit,
             status=422,
         )
-    with transaction.atomic():
-        saved = form.save()
+    try:
+        with transaction.atomic():
+            saved = form.save()
+    except IntegrityError:
+        # Two analysts created the same thing at once; the database kept the first.
+        form.add_error(
+            None, "Someone created the same record a moment ago: check the page, then try again."
+        )
+        return form_response(
+            request,
+            form,
+            proposal=proposal,
+            title=title,
+            block=block,
+            wrapper=wrapper,
+            submit=submit,
+            status=409,
+        )
     return on_saved(saved)
 
 
@@ -350,7 +368,14 @@ def proposal_publish(request: HttpRequest, slug: str) -> HttpResponse:
     form = PublishForm(request.POST, instance=proposal)
     if not form.is_valid():
         return form_response(
-            request, form, proposal=proposal, title="Publish", block="proposal-header", status=422
+            request,
+            form,
+            proposal=proposal,
+            title="Publish the proposal",
+            block="proposal-header",
+            wrapper="div",
+            submit="Publish",
+            status=422,
         )
     try:
         form.save()
@@ -389,11 +414,11 @@ def layer_create(request: HttpRequest, slug: str) -> HttpResponse:
         LayerForm,
         proposal=proposal,
         title="Add a layer",
-        block="layer-add",
+        block="add-layer",
         submit="Add layer",
         form_kwargs={"proposal": proposal},
         on_saved=lambda layer: saved_response(
-            request, proposal, f"layer-{layer.kind.slug}", "layer", "layer-add", item=layer
+            request, proposal, f"layer-{layer.kind.slug}", "layer", "add-layer", item=layer
         ),
     )
 
@@ -424,7 +449,7 @@ def layer_delete(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         proposal=proposal,
         title=f"Delete the {layer.kind.name} layer?",
         block=f"layer-{kind}",
-        on_deleted=lambda: saved_response(request, proposal, "layers", oob=("layer-add",)),
+        on_deleted=lambda: saved_response(request, proposal, "layers", oob=("add-layer",)),
     )
 
 
@@ -457,7 +482,7 @@ def precondition_create(request: HttpRequest, slug: str) -> HttpResponse:
         PreconditionForm,
         proposal=proposal,
         title="Add a precondition",
-        block="precondition-add",
+        block="add-precondition",
         submit="Add precondition",
         form_kwargs={"proposal": proposal},
         on_saved=lambda saved: saved_response(
@@ -465,7 +490,7 @@ def precondition_create(request: HttpRequest, slug: str) -> HttpResponse:
             proposal,
             f"precondition-{saved.slug}",
             "precondition",
-            "precondition-add",
+            "add-precondition",
             item=saved,
             oob=("preconditions-summary",),
         ),
@@ -520,13 +545,15 @@ def precondition_delete(request: HttpRequest, slug: str, precondition: str) -> H
 
 # Citations and events ----------------------------------------------------------------------
 
-CITATION_TARGETS = {"proposal", "layer", "precondition"}
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
 def citation_target(request: HttpRequest, proposal: Proposal) -> tuple[dict, str, str]:
     """What a new citation supports, from ?on=proposal, ?on=layer:<kind> or ?on=precondition:<slug>."""
     on = request.GET.get("on", "proposal")
     kind, _, key = on.partition(":")
+    if on != "proposal" and (kind not in {"layer", "precondition"} or not SLUG.fullmatch(key)):
+        raise BadRequest("?on= takes proposal, layer:<kind> or precondition:<slug>.")
     if kind == "layer":
         layer = get_object_or_404(
             Layer.objects.select_related("kind"), proposal=proposal, kind__slug=key
@@ -563,7 +590,7 @@ def citation_create(request: HttpRequest, slug: str) -> HttpResponse:
         CitationForm,
         proposal=proposal,
         title=f"Cite a source for {described}",
-        block=f"{block}-cite",
+        block=f"cite-{block}",
         wrapper="div",
         submit="Add citation",
         form_kwargs={"instance": Citation(**target)},
@@ -597,18 +624,18 @@ def citation_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def event_create(request: HttpRequest, slug: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, slug=slug)
 
-    def saved(event: Event) -> HttpResponse:
-        event.proposals.add(proposal)
-        return saved_response(request, proposal, "timeline", "timeline", retarget="#timeline")
-
     return create(
         request,
         EventForm,
         proposal=proposal,
         title="Add an event to the timeline",
-        block="event-add",
+        block="add-event",
+        wrapper="div",
         submit="Add event",
-        on_saved=saved,
+        form_kwargs={"proposal": proposal},
+        on_saved=lambda event: saved_response(
+            request, proposal, "timeline", "timeline", retarget="#timeline"
+        ),
     )
 
 

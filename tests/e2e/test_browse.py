@@ -40,3 +40,21 @@ def test_keyboard_user_can_skip_to_the_content(page: Page, seeded_live):
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
     expect(skip).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/proposals/",
+        "/proposals/coalition-of-the-willing-security-concept/",
+        "/proposals/un-peacekeeping-mission/history/",
+        "/compare/?p=un-peacekeeping-mission&p=coalition-of-the-willing-security-concept",
+    ],
+)
+def test_pages_fit_a_phone_without_sideways_scrolling(browser, live_server, seeded_live, url):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

@@ -41,14 +41,14 @@ def test_analyst_edits_a_layer_in_place(page: Page, analysts):
     naval = page.locator("#layer-naval")
     naval.get_by_role("link", name="Edit the Naval units layer").click()
 
-    form = page.locator("#layer-naval-form")
+    form = page.locator("#form-layer-naval")
     expect(form.get_by_role("heading", name="Edit the Naval units layer")).to_be_visible()
     expect(form.get_by_label("Description")).to_be_focused()
     form.get_by_label("Area").fill("Black Sea and Sea of Azov")
     form.get_by_role("button", name="Save").click()
 
     expect(page.locator("#layer-naval")).to_contain_text("Black Sea and Sea of Azov")
-    expect(page.locator("#layer-naval-form")).to_have_count(0)
+    expect(page.locator("#form-layer-naval")).to_have_count(0)
     assert still_the_same_page(page)
     assert Layer.objects.get(kind__slug="naval").area == "Black Sea and Sea of Azov"
 
@@ -56,10 +56,10 @@ def test_analyst_edits_a_layer_in_place(page: Page, analysts):
 def test_cancel_brings_the_block_back_unchanged(page: Page, analysts):
     sign_in(page, "alice", COALITION)
     page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
-    page.locator("#layer-naval-form").get_by_label("Area").fill("Somewhere else")
-    page.locator("#layer-naval-form").get_by_role("link", name="Cancel").click()
+    page.locator("#form-layer-naval").get_by_label("Area").fill("Somewhere else")
+    page.locator("#form-layer-naval").get_by_role("link", name="Cancel").click()
     expect(page.locator("#layer-naval")).to_contain_text("Black Sea")
-    expect(page.locator("#layer-naval-form")).to_have_count(0)
+    expect(page.locator("#form-layer-naval")).to_have_count(0)
     assert still_the_same_page(page)
     assert Layer.objects.get(kind__slug="naval").area == "Black Sea"
 
@@ -67,7 +67,7 @@ def test_cancel_brings_the_block_back_unchanged(page: Page, analysts):
 def test_analyst_sees_a_validation_error_with_the_input_kept(page: Page, analysts):
     sign_in(page, "alice", COALITION)
     page.locator("#layer-air").get_by_role("link", name="Edit the Air monitoring layer").click()
-    form = page.locator("#layer-air-form")
+    form = page.locator("#form-layer-air")
     form.get_by_label("Description").fill("")
     form.get_by_label("Area").fill("The whole front line")
     form.get_by_role("button", name="Save").click()
@@ -88,14 +88,14 @@ def test_the_later_of_two_analysts_gets_the_conflict(browser: Browser, live_serv
         pages.append(page)
     alice, bob = pages
 
-    alice.locator("#layer-naval-form").get_by_label("Area").fill("Alice's area")
-    alice.locator("#layer-naval-form").get_by_role("button", name="Save").click()
+    alice.locator("#form-layer-naval").get_by_label("Area").fill("Alice's area")
+    alice.locator("#form-layer-naval").get_by_role("button", name="Save").click()
     expect(alice.locator("#layer-naval")).to_contain_text("Alice's area")
 
-    bob_form = bob.locator("#layer-naval-form")
+    bob_form = bob.locator("#form-layer-naval")
     bob_form.get_by_label("Area").fill("Bob's area")
     bob_form.get_by_role("button", name="Save").click()
-    alert = bob.locator("#layer-naval-form [role=alert]")
+    alert = bob.locator("#form-layer-naval [role=alert]")
     expect(alert).to_contain_text("Alice Analyst saved a change")
     expect(alert).to_contain_text("Alice's area")
     expect(bob_form.get_by_label("Area")).to_have_value("Bob's area")
@@ -116,7 +116,7 @@ def test_analyst_adds_a_precondition_and_publishes_a_draft_without_a_reload(page
     expect(page.locator("#proposal-header .badge--draft")).to_be_visible()
 
     page.get_by_role("link", name="+ Add a precondition").click()
-    form = page.locator("#precondition-add-form")
+    form = page.locator("#form-add-precondition")
     form.get_by_label("Description").fill("Troop contributors are found.")
     form.get_by_label("Status").select_option("in_progress")
     form.get_by_role("button", name="Add precondition").click()
@@ -138,8 +138,8 @@ def test_analyst_adds_a_precondition_and_publishes_a_draft_without_a_reload(page
 def test_history_page_shows_the_change_with_the_analysts_name(page: Page, analysts):
     sign_in(page, "alice", COALITION)
     page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
-    page.locator("#layer-naval-form").get_by_label("Area").fill("Western Black Sea")
-    page.locator("#layer-naval-form").get_by_role("button", name="Save").click()
+    page.locator("#form-layer-naval").get_by_label("Area").fill("Western Black Sea")
+    page.locator("#form-layer-naval").get_by_role("button", name="Save").click()
     expect(page.locator("#layer-naval")).to_contain_text("Western Black Sea")
 
     page.get_by_role("link", name="History of changes").click()
