@@ -33,7 +33,7 @@ def test_facets_filter_live_the_url_follows_and_back_restores(page: Page, contra
     # The counts follow: within floated proposals no layer is naval.
     expect(
         page.locator("#facets label", has_text="Naval units").locator(".facet__count")
-    ).to_have_text("0")
+    ).to_have_text("0 proposals")
 
     page.locator("#facet-layer-naval").check()
     expect(page.locator(".empty")).to_contain_text("No proposal matches these filters")
