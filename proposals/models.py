@@ -6,6 +6,7 @@ URLs and CSV files, and the database refuses any other value.
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -131,9 +132,14 @@ class Proposal(VersionedModel):
 
     # Everything the proposal says, for full-text search; kept current by proposals.search.
     search_document = models.TextField(blank=True, editable=False)
+    # Its English tsvector, stored so that ranking need not recompute it (PostgreSQL only;
+    # an unused column on SQLite).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ProposalQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[proponents], excluded_fields=["search_document"])
+    history = HistoricalRecords(
+        m2m_fields=[proponents], excluded_fields=["search_document", "search_vector"]
+    )
 
     class Meta:
         ordering = ["-updated_at", "pk"]

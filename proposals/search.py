@@ -2,8 +2,8 @@
 
 Each proposal stores a search document: its title, summary, layers (kinds, descriptions, areas,
 assets, contributors), preconditions (and who must act), backers, and the titles and quotes of the
-sources that it cites. Signals keep it current on every save. PostgreSQL searches it with a GIN
-index over its English tsvector and ranks the matches; SQLite, the embedded default, matches every
+sources that it cites. Signals keep it current on every save. PostgreSQL stores its English
+tsvector beside it, searches that through a GIN index and ranks the matches; SQLite, the embedded default, matches every
 word as a substring, which gives the same results for plain words.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -90,6 +90,12 @@ def refresh(proposal_ids: Iterable[int]) -> None:
         ["search_document"],
         batch_size=CHUNK,
     )
+    if connection.vendor == "postgresql":
+        ids = list(documents)
+        for start in range(0, len(ids), CHUNK):
+            Proposal.objects.filter(pk__in=ids[start : start + CHUNK]).update(
+                search_vector=SearchVector("search_document", config=CONFIG)
+            )
 
 
 def words_of(query: str) -> list[str]:
@@ -102,11 +108,10 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
     if not words:
         return queryset
     if connection.vendor == "postgresql":
-        vector = SearchVector("search_document", config=CONFIG)
         tsquery = SearchQuery(" ".join(words), search_type="plain", config=CONFIG)
-        return queryset.annotate(
-            search_vector=vector, search_rank=SearchRank(vector, tsquery)
-        ).filter(search_vector=tsquery)
+        return queryset.filter(search_vector=tsquery).annotate(
+            search_rank=SearchRank(F("search_vector"), tsquery)
+        )
     for word in words:
         queryset = queryset.filter(search_document__icontains=word)
     return queryset

@@ -82,3 +82,11 @@ def test_demo_data_adds_to_what_is_there():
 def test_demo_data_refuses_a_nonsensical_count():
     with pytest.raises(CommandError, match="between 1 and"):
         demo(0)
+
+
+def test_demo_proposals_can_be_searched(client):
+    demo(5)
+    area = Proposal.objects.order_by("slug").first().layers.first().area
+    word = area.split()[-1]
+    response = client.get("/proposals/", {"q": word})
+    assert response.context["page_obj"].paginator.count >= 1

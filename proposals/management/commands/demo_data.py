@@ -12,9 +12,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Max
 
+from proposals import search
 from proposals.models import (
     Actor,
     Citation,
+    DataVersion,
     Layer,
     LayerKind,
     Precondition,
@@ -280,3 +282,6 @@ class Command(BaseCommand):
                 )
             )
         Citation.objects.bulk_create(citations, batch_size=BATCH)
+        # Bulk inserts send no signals: write the search documents and mark the data as changed.
+        search.refresh(proposal.pk for proposal in proposals)
+        DataVersion.bump()
