@@ -75,6 +75,8 @@ class ProposalFilter(django_filters.FilterSet):
         label="Until",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    # One proposal, by its slug: what a proposal page's downloads carry.
+    proposal = django_filters.CharFilter(field_name="slug", label="Proposal", max_length=100)
     sort = django_filters.ChoiceFilter(
         choices=[(RELEVANCE, "Best match")] + [(key, label) for key, (label, _) in SORTS.items()],
         method="filter_sort",
@@ -92,6 +94,7 @@ class ProposalFilter(django_filters.FilterSet):
             "precondition",
             "reported_after",
             "reported_before",
+            "proposal",
             "sort",
         ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, compare, editing, history
+from .views import browse, compare, editing, exports, history
 
 P = "proposals/<slug:slug>"
 
@@ -36,6 +36,16 @@ urlpatterns = [
     path(f"{P}/events/new/", editing.event_create, name="event-create"),
     path(f"{P}/events/<int:pk>/delete/", editing.event_delete, name="event-delete"),
     path("compare/", compare.compare, name="compare"),
+    path(
+        "export/proposals.csv", exports.export_csv, {"kind": "proposals"}, name="export-proposals"
+    ),
+    path("export/layers.csv", exports.export_csv, {"kind": "layers"}, name="export-layers"),
+    path(
+        "export/preconditions.csv",
+        exports.export_csv,
+        {"kind": "preconditions"},
+        name="export-preconditions",
+    ),
     path("healthz", browse.healthz, name="healthz"),
     path("favicon.ico", browse.favicon, name="favicon"),
 ]

@@ -1,0 +1,180 @@
+"""CSV exports of the proposals a filtered view shows, streamed in constant memory.
+
+The files are part of the public contract (CONTRACT.md): the columns come first in this order, lists
+inside a cell are joined with "; ", dates are ISO 8601 and timestamps ISO 8601 UTC. They open
+cleanly in spreadsheets: UTF-8 with a byte-order mark, CRLF line ends, RFC 4180 quoting, and no
+text cell can run as a formula (OWASP: a leading apostrophe before = + - @ tab CR LF).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+
+from .models import Actor, Layer, Precondition, PreconditionStatus
+
+BOM = "\ufeff"
+LIST_SEPARATOR = "; "
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+CHUNK = 1000
+
+
+class Echo:
+    """A file-like object whose write() hands back what it was given, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def safe_text(value: str) -> str:
+    """A text cell no spreadsheet runs: formula-like text gets a leading apostrophe."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return safe_text(str(value))
+
+
+def joined(values: Iterable[str]) -> str:
+    return LIST_SEPARATOR.join(values)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    columns: list[str]
+    rows: Callable[[QuerySet, str], Iterator[list]]
+
+
+def proposal_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
+    queryset = proposals.prefetch_related(
+        Prefetch("proponents", queryset=Actor.objects.only("name")),
+        Prefetch("layers", queryset=Layer.objects.select_related("kind").only("proposal", "kind")),
+        Prefetch("preconditions", queryset=Precondition.objects.only("proposal", "status")),
+    )
+    for proposal in queryset.iterator(chunk_size=CHUNK):
+        preconditions = list(proposal.preconditions.all())
+        yield [
+            proposal.slug,
+            proposal.title,
+            proposal.status,
+            joined(actor.name for actor in proposal.proponents.all()),
+            proposal.summary,
+            proposal.first_reported,
+            joined(layer.kind.slug for layer in proposal.layers.all()),
+            sum(p.status == PreconditionStatus.MET for p in preconditions),
+            len(preconditions),
+            proposal.updated_at,
+            base_url + reverse("proposal-detail", args=[proposal.slug]),
+        ]
+
+
+def layer_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
+    layers = (
+        Layer.objects.filter(proposal__in=proposals.order_by().values("pk"))
+        .select_related("proposal", "kind")
+        .prefetch_related(Prefetch("contributors", queryset=Actor.objects.only("name")))
+        .order_by("proposal__slug", "kind__display_order", "kind__slug")
+    )
+    for layer in layers.iterator(chunk_size=CHUNK):
+        yield [
+            layer.proposal.slug,
+            layer.kind.slug,
+            layer.description,
+            layer.area,
+            joined(layer.asset_list),
+            joined(actor.name for actor in layer.contributors.all()),
+            layer.updated_at,
+        ]
+
+
+def precondition_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
+    preconditions = (
+        Precondition.objects.filter(proposal__in=proposals.order_by().values("pk"))
+        .select_related("proposal", "responsible", "layer__kind")
+        .order_by("proposal__slug", "display_order", "pk")
+    )
+    for precondition in preconditions.iterator(chunk_size=CHUNK):
+        yield [
+            precondition.proposal.slug,
+            precondition.slug,
+            precondition.description,
+            precondition.status,
+            precondition.responsible.name if precondition.responsible else "",
+            precondition.layer.kind.slug if precondition.layer else "",
+            precondition.updated_at,
+        ]
+
+
+KINDS = {
+    "proposals": Kind(
+        "proposals",
+        [
+            "slug",
+            "title",
+            "status",
+            "proponents",
+            "summary",
+            "first_reported",
+            "layer_kinds",
+            "preconditions_met",
+            "preconditions_total",
+            "updated_at",
+            "url",
+        ],
+        proposal_rows,
+    ),
+    "layers": Kind(
+        "layers",
+        ["proposal_slug", "kind", "description", "area", "assets", "contributors", "updated_at"],
+        layer_rows,
+    ),
+    "preconditions": Kind(
+        "preconditions",
+        [
+            "proposal_slug",
+            "slug",
+            "description",
+            "status",
+            "responsible",
+            "layer_kind",
+            "updated_at",
+        ],
+        precondition_rows,
+    ),
+}
+
+
+def csv_lines(kind: Kind, proposals: QuerySet, base_url: str) -> Iterator[str]:
+    """The file, a line at a time: the byte-order mark and header first."""
+    writer = csv.writer(Echo(), lineterminator="\r\n")
+    yield BOM + writer.writerow(kind.columns)
+    for row in kind.rows(proposals, base_url):
+        yield writer.writerow([cell(value) for value in row])
+
+
+def count_rows(kind: Kind, proposals: QuerySet) -> int:
+    """How many rows an export will have (for a progress display)."""
+    if kind.name == "proposals":
+        return proposals.count()
+    model = Layer if kind.name == "layers" else Precondition
+    return model.objects.filter(proposal__in=proposals.order_by().values("pk")).count()
+
+
+def filename(kind: Kind, today: dt.date | None = None) -> str:
+    return f"ceasefire-monitor-{kind.name}-{(today or dt.date.today()).isoformat()}.csv"

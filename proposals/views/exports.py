@@ -1,0 +1,24 @@
+"""CSV downloads of what a filtered view of /proposals/ shows: /export/<kind>.csv."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from ..exports import KINDS, csv_lines, filename
+from ..filters import filter_proposals
+from ..models import Proposal
+
+
+@require_GET
+def export_csv(request: HttpRequest, kind: str) -> HttpResponse:
+    """Stream the CSV; drafts are never exported, whoever asks."""
+    filterset, problems = filter_proposals(request.GET, Proposal.objects.published())
+    if problems:
+        return HttpResponse("\n".join(problems) + "\n", status=400, content_type="text/plain")
+    export = KINDS[kind]
+    response = StreamingHttpResponse(
+        (line.encode() for line in csv_lines(export, filterset.qs, settings.SITE_URL)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename(export)}"'
+    return response

@@ -1,0 +1,142 @@
+"""CSV exports: exactly what was filtered, clean in spreadsheets, never a formula."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.http import StreamingHttpResponse
+
+from proposals.models import Proposal
+
+from .factories import LayerFactory, PreconditionFactory, ProposalFactory, layer_kind
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = {
+    "proposals": "slug,title,status,proponents,summary,first_reported,layer_kinds,"
+    "preconditions_met,preconditions_total,updated_at,url",
+    "layers": "proposal_slug,kind,description,area,assets,contributors,updated_at",
+    "preconditions": "proposal_slug,slug,description,status,responsible,layer_kind,updated_at",
+}
+
+
+def download(client, kind, **params):
+    response = client.get(f"/export/{kind}.csv", params)
+    assert response.status_code == 200, response.content
+    return response, b"".join(response.streaming_content)
+
+
+def rows(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+@pytest.mark.parametrize("kind", COLUMNS)
+def test_each_export_is_a_streamed_utf8_csv_with_the_contract_columns(client, seeded, kind):
+    response, content = download(client, kind)
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = dt.date.today().isoformat()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="ceasefire-monitor-{kind}-{today}.csv"'
+    )
+    assert content.startswith("\ufeff".encode())
+    assert content.decode("utf-8-sig").split("\r\n")[0] == COLUMNS[kind]
+    assert b"\r\n" in content and b"\n" not in content.replace(b"\r\n", b"")
+
+
+def test_proposals_export_holds_the_seed(client, seeded):
+    by_slug = {row["slug"]: row for row in rows(download(client, "proposals")[1])}
+    coalition = by_slug["coalition-of-the-willing-security-concept"]
+    assert coalition["status"] == "under_discussion"
+    assert coalition["layer_kinds"] == "air; naval; un_force; border_training; us_guarantor"
+    assert coalition["proponents"] == "Coalition of the willing; France; United Kingdom"
+    assert coalition["first_reported"] == "2025-03-25"
+    assert (
+        coalition["url"]
+        == "http://127.0.0.1:8000/proposals/coalition-of-the-willing-security-concept/"
+    )
+    un = by_slug["un-peacekeeping-mission"]
+    assert (un["preconditions_met"], un["preconditions_total"]) == ("0", "3")
+    assert un["updated_at"].endswith("Z") and "T" in un["updated_at"]
+
+
+def test_layers_and_preconditions_exports(client, seeded):
+    layers = rows(download(client, "layers")[1])
+    naval = next(r for r in layers if r["kind"] == "naval")
+    assert naval["proposal_slug"] == "coalition-of-the-willing-security-concept"
+    assert naval["area"] == "Black Sea"
+    air = next(r for r in layers if r["kind"] == "air")
+    assert air["assets"] == "Satellites; Drones"
+    preconditions = rows(download(client, "preconditions")[1])
+    mandate = next(r for r in preconditions if r["slug"] == "security-council-mandate")
+    assert mandate["responsible"] == "UN Security Council"
+    assert mandate["status"] == "unmet"
+
+
+def test_exports_honour_the_list_filters(client, seeded):
+    assert [r["slug"] for r in rows(download(client, "proposals", status="floated")[1])] == [
+        "un-peacekeeping-mission"
+    ]
+    layers = rows(download(client, "layers", layer="naval")[1])
+    assert {r["proposal_slug"] for r in layers} == {"coalition-of-the-willing-security-concept"}
+    assert len(layers) == 5  # all layers of the proposals that have a naval one
+    assert rows(download(client, "preconditions", q="Black Sea")[1]) == []
+
+
+def test_exports_never_contain_drafts(client, analyst_client, seeded):
+    Proposal.objects.filter(slug="un-peacekeeping-mission").update(is_published=False)
+    for c in (client, analyst_client):
+        slugs = [r["slug"] for r in rows(download(c, "proposals")[1])]
+        assert slugs == ["coalition-of-the-willing-security-concept"]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
+def test_no_text_cell_can_run_as_a_formula(client, db, start):
+    proposal = ProposalFactory(title=f'{start}HYPERLINK("http://evil")', summary=f"{start}1+1")
+    LayerFactory(proposal=proposal, kind=layer_kind("air"), area=f"{start}cmd|' /C calc'!A0")
+    PreconditionFactory(proposal=proposal, description=f"{start}SUM(A1:A9)")
+    proposal_row = rows(download(client, "proposals")[1])[0]
+    assert proposal_row["title"] == f'\'{start}HYPERLINK("http://evil")'
+    assert proposal_row["summary"] == f"'{start}1+1"
+    assert proposal_row["preconditions_total"] == "1"  # numbers are left alone
+    assert rows(download(client, "layers")[1])[0]["area"].startswith(f"'{start}")
+    assert rows(download(client, "preconditions")[1])[0]["description"].startswith(f"'{start}")
+
+
+def test_quotes_commas_and_newlines_survive_the_round_trip(client, db):
+    ProposalFactory(title='A "quoted", comma title', summary="Line one\nLine two")
+    row = rows(download(client, "proposals")[1])[0]
+    assert row["title"] == 'A "quoted", comma title'
+    assert row["summary"] == "Line one\nLine two"
+
+
+def test_an_invalid_filter_is_refused_with_a_message(client, seeded):
+    response = client.get("/export/proposals.csv", {"status": "imagined"})
+    assert response.status_code == 400
+    assert "“imagined” is not a value we know" in response.content.decode()
+
+
+@pytest.mark.parametrize("kind", COLUMNS)
+def test_the_command_writes_the_same_bytes_as_the_web(client, seeded, tmp_path, kind):
+    _, web = download(client, kind, status="under_discussion")
+    output = tmp_path / "export.csv"
+    call_command(
+        "export_csv", kind, output=str(output), status=["under_discussion"], stderr=io.StringIO()
+    )
+    assert output.read_bytes() == web
+
+
+def test_the_list_and_proposal_pages_offer_downloads_of_their_view(client, seeded):
+    html = client.get("/proposals/?status=floated").content.decode()
+    assert 'href="/export/proposals.csv?status=floated"' in html
+    assert 'href="/export/layers.csv?status=floated"' in html
+
+
+def test_a_proposal_page_offers_its_own_csv(client, seeded):
+    html = client.get("/proposals/un-peacekeeping-mission/").content.decode()
+    assert 'href="/export/preconditions.csv?proposal=un-peacekeeping-mission"' in html
+    preconditions = rows(download(client, "preconditions", proposal="un-peacekeeping-mission")[1])
+    assert {r["proposal_slug"] for r in preconditions} == {"un-peacekeeping-mission"}
+    assert len(preconditions) == 3
