@@ -6,6 +6,7 @@ URLs and CSV files, and the database refuses any other value.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -427,6 +428,22 @@ def unique_slug(text: str, taken: set[str], max_length: int = 100) -> str:
         slug = f"{base[: max_length - len(suffix)]}{suffix}"
         n += 1
     return slug
+
+
+class ImportBatch(models.Model):
+    """An uploaded CSV file between its preview and its application."""
+
+    kind = models.CharField(max_length=20)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class DataVersion(models.Model):

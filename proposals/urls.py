@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, compare, editing, exports, history
+from .views import browse, compare, editing, exports, history, imports
 
 P = "proposals/<slug:slug>"
 
@@ -46,6 +46,8 @@ urlpatterns = [
         {"kind": "preconditions"},
         name="export-preconditions",
     ),
+    path("import/", imports.import_upload, name="import"),
+    path("import/<int:pk>/apply/", imports.import_apply, name="import-apply"),
     path("healthz", browse.healthz, name="healthz"),
     path("favicon.ico", browse.favicon, name="favicon"),
 ]

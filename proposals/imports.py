@@ -1,0 +1,354 @@
+"""CSV import: the inverse of the exports. Every row is checked first; then all or nothing.
+
+Rows are matched by the identities of CONTRACT.md (a proposal by `slug`, a layer by
+(`proposal_slug`, `kind`), a precondition by (`proposal_slug`, `slug`)) and created or updated;
+rows absent from the file are never deleted. Derived columns (`updated_at`, `url`, counts) are
+ignored, and the apostrophe that the export puts before formula-like text is taken off again, so
+an export imported back is the same data: nothing changes and no history is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import models, transaction
+
+from .exports import FORMULA_STARTS, KINDS, LIST_SEPARATOR
+from .models import Actor, Layer, LayerKind, Precondition, PreconditionStatus, Proposal
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+class ImportRefused(Exception):
+    """The file as a whole cannot be read (empty, too large, not UTF-8 text, wrong header)."""
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        shown = f" “{self.value[:80]}”" if self.value else ""
+        return f"{where}:{shown} {self.message}"
+
+
+@dataclass
+class RowPlan:
+    line: int
+    identity: str
+    action: str  # create, update, unchanged
+    changes: list[str] = field(default_factory=list)
+    apply: object = None  # a callable that writes the row
+
+
+@dataclass
+class ImportPlan:
+    kind: str
+    rows: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(row.action == action for row in self.rows)
+
+
+def unescape(value: str) -> str:
+    """Take off the apostrophe that the export put before formula-like text."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def read_rows(content: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV file, or ImportRefused with the reason."""
+    limit = settings.IMPORT_MAX_BYTES
+    if len(content) > limit:
+        raise ImportRefused(
+            f"The file is {len(content) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB."
+        )
+    if not content.strip():
+        raise ImportRefused("The file is empty.")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRefused(
+            f"The file is not UTF-8 text (byte {error.start + 1} cannot be read). Save it as "
+            "“CSV UTF-8” and try again."
+        ) from None
+    if "\x00" in text:
+        raise ImportRefused("The file is not CSV text (it holds NUL bytes).")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise ImportRefused("The file has no header line.") from None
+    expected = KINDS[kind].columns
+    if header[: len(expected)] != expected:
+        missing = [column for column in expected if column not in header]
+        detail = f"missing {', '.join(missing)}" if missing else "the columns are out of order"
+        raise ImportRefused(f"Line 1: the header must begin with {', '.join(expected)} ({detail}).")
+    rows = []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            values = dict(zip(header, row, strict=False))
+            rows.append((reader.line_num, {k: unescape(values.get(k, "")) for k in expected}))
+    except csv.Error as error:
+        raise ImportRefused(f"Line {reader.line_num}: the CSV is malformed ({error}).") from None
+    return rows
+
+
+class Checker:
+    """Collects the errors of one row, in the analyst's words."""
+
+    def __init__(self, plan: ImportPlan, line: int, row: dict[str, str]):
+        self.plan, self.line, self.row = plan, line, row
+        self.ok = True
+
+    def error(self, column: str, message: str) -> None:
+        self.plan.errors.append(RowError(self.line, column, self.row.get(column, ""), message))
+        self.ok = False
+
+    def text(self, column: str, model_field: models.Field, required: bool = False) -> str:
+        value = self.row[column].strip() if column != "summary" else self.row[column]
+        if required and not value.strip():
+            self.error(column, "is required.")
+        elif model_field.max_length and len(value) > model_field.max_length:
+            self.error(
+                column, f"is {len(value)} characters long; at most {model_field.max_length}."
+            )
+        return value
+
+    def choice(self, column: str, choices: list[str]) -> str:
+        value = self.row[column].strip()
+        if value not in choices:
+            self.error(column, f"is not one of {', '.join(choices)}.")
+        return value
+
+    def slug(self, column: str) -> str:
+        value = self.row[column].strip()
+        if not SLUG.match(value):
+            self.error(column, "must be letters, digits and hyphens.")
+        return value
+
+    def date(self, column: str) -> dt.date | None:
+        value = self.row[column].strip()
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.error(column, "is not a date like 2025-03-27.")
+            return None
+
+    def actors(self, column: str, actors: dict[str, Actor]) -> list[Actor]:
+        names = [name.strip() for name in self.row[column].split(LIST_SEPARATOR.strip())]
+        names = [name for name in names if name]
+        if unknown := [name for name in names if name not in actors]:
+            self.error(column, f"names unknown actors: {', '.join(unknown)}. Add them first.")
+        return [actors[name] for name in names if name in actors]
+
+
+def changed_fields(instance: models.Model, values: dict) -> list[str]:
+    return [name for name, value in values.items() if getattr(instance, name) != value]
+
+
+def plan_import(content: bytes, kind: str) -> ImportPlan:
+    """Check every row against the database and say what applying the file would do."""
+    plan = ImportPlan(kind)
+    rows = read_rows(content, kind)
+    actors = {actor.name: actor for actor in Actor.objects.all()}
+    kinds = {k.slug: k for k in LayerKind.objects.all()}
+    seen: dict[tuple, int] = {}
+    planner = {"proposals": plan_proposal, "layers": plan_layer, "preconditions": plan_precondition}
+    existing = load_existing(kind, rows)
+    for line, row in rows:
+        check = Checker(plan, line, row)
+        identity = identity_of(kind, row)
+        if identity in seen:
+            check.error(
+                "slug" if kind != "layers" else "kind",
+                f"repeats the row of line {seen[identity]}: each one may appear once.",
+            )
+            continue
+        seen[identity] = line
+        planner[kind](plan, check, row, existing, actors, kinds)
+    return plan
+
+
+def identity_of(kind: str, row: dict[str, str]) -> tuple:
+    if kind == "proposals":
+        return (row["slug"].strip(),)
+    if kind == "layers":
+        return (row["proposal_slug"].strip(), row["kind"].strip())
+    return (row["proposal_slug"].strip(), row["slug"].strip())
+
+
+def load_existing(kind: str, rows) -> dict:
+    slugs = {
+        row.get("slug" if kind == "proposals" else "proposal_slug", "").strip() for _, row in rows
+    }
+    proposals = {
+        p.slug: p for p in Proposal.objects.filter(slug__in=slugs).prefetch_related("proponents")
+    }
+    existing = {"proposals": proposals}
+    if kind == "layers":
+        existing["layers"] = {
+            (layer.proposal.slug, layer.kind.slug): layer
+            for layer in Layer.objects.filter(proposal__slug__in=slugs)
+            .select_related("proposal", "kind")
+            .prefetch_related("contributors")
+        }
+    if kind == "preconditions":
+        existing["preconditions"] = {
+            (p.proposal.slug, p.slug): p
+            for p in Precondition.objects.filter(proposal__slug__in=slugs).select_related(
+                "proposal", "responsible", "layer__kind"
+            )
+        }
+        existing["layers"] = {
+            (layer.proposal.slug, layer.kind.slug): layer
+            for layer in Layer.objects.filter(proposal__slug__in=slugs).select_related(
+                "proposal", "kind"
+            )
+        }
+    return existing
+
+
+def record(
+    plan: ImportPlan, line: int, identity: str, instance, values: dict, m2m=None, create=None
+):
+    """Add a row to the plan: what it would create or change, and how to write it."""
+    m2m = m2m or {}
+    if instance is None:
+        plan.rows.append(RowPlan(line, identity, "create", sorted(values), create))
+        return
+    changes = changed_fields(instance, values)
+    for name, targets in m2m.items():
+        if {a.pk for a in getattr(instance, name).all()} != {a.pk for a in targets}:
+            changes.append(name)
+    if not changes:
+        plan.rows.append(RowPlan(line, identity, "unchanged"))
+        return
+
+    def apply(user=None):
+        for name, value in values.items():
+            setattr(instance, name, value)
+        instance._history_user = user
+        instance.save()
+        for name, targets in m2m.items():
+            getattr(instance, name).set(targets)
+
+    plan.rows.append(RowPlan(line, identity, "update", changes, apply))
+
+
+def plan_proposal(plan, check, row, existing, actors, kinds) -> None:
+    values = {
+        "title": check.text("title", Proposal._meta.get_field("title"), required=True),
+        "status": check.choice("status", Proposal.Status.values),
+        "summary": check.text("summary", Proposal._meta.get_field("summary")),
+        "first_reported": check.date("first_reported"),
+    }
+    slug = check.slug("slug")
+    proponents = check.actors("proponents", actors)
+    if not check.ok:
+        return
+    proposal = existing["proposals"].get(slug)
+
+    def create(user=None):
+        new = Proposal(slug=slug, **values)
+        new._history_user = user
+        new.save()
+        new.proponents.set(proponents)
+
+    record(plan, check.line, slug, proposal, values, {"proponents": proponents}, create)
+
+
+def plan_layer(plan, check, row, existing, actors, kinds) -> None:
+    proposal = existing["proposals"].get(row["proposal_slug"].strip())
+    if proposal is None:
+        check.error("proposal_slug", "is not a proposal on file; import the proposals first.")
+    kind = kinds.get(row["kind"].strip())
+    if kind is None:
+        check.error("kind", f"is not a layer kind; known kinds: {', '.join(kinds)}.")
+    values = {
+        "description": check.text(
+            "description", Layer._meta.get_field("description"), required=True
+        ),
+        "area": check.text("area", Layer._meta.get_field("area")),
+        "assets": "\n".join(
+            a.strip() for a in row["assets"].split(LIST_SEPARATOR.strip()) if a.strip()
+        ),
+    }
+    contributors = check.actors("contributors", actors)
+    if not check.ok:
+        return
+    layer = existing["layers"].get((proposal.slug, kind.slug))
+
+    def create(user=None):
+        new = Layer(proposal=proposal, kind=kind, **values)
+        new._history_user = user
+        new.save()
+        new.contributors.set(contributors)
+
+    record(
+        plan,
+        check.line,
+        f"{proposal.slug} / {kind.slug}",
+        layer,
+        values,
+        {"contributors": contributors},
+        create,
+    )
+
+
+def plan_precondition(plan, check, row, existing, actors, kinds) -> None:
+    proposal = existing["proposals"].get(row["proposal_slug"].strip())
+    if proposal is None:
+        check.error("proposal_slug", "is not a proposal on file; import the proposals first.")
+    slug = check.slug("slug")
+    values = {
+        "description": check.text(
+            "description", Precondition._meta.get_field("description"), required=True
+        ),
+        "status": check.choice("status", PreconditionStatus.values),
+    }
+    responsible_name = row["responsible"].strip()
+    values["responsible"] = actors.get(responsible_name) if responsible_name else None
+    if responsible_name and values["responsible"] is None:
+        check.error("responsible", "is not an actor on file. Add it first.")
+    layer_kind = row["layer_kind"].strip()
+    values["layer"] = None
+    if layer_kind and proposal is not None:
+        values["layer"] = existing["layers"].get((proposal.slug, layer_kind))
+        if values["layer"] is None:
+            check.error("layer_kind", "is not a layer of this proposal.")
+    if not check.ok:
+        return
+    precondition = existing["preconditions"].get((proposal.slug, slug))
+
+    def create(user=None):
+        new = Precondition(proposal=proposal, slug=slug, **values)
+        new._history_user = user
+        new.save()
+
+    record(plan, check.line, f"{proposal.slug} / {slug}", precondition, values, None, create)
+
+
+def apply_import(plan: ImportPlan, user=None) -> None:
+    """Write every planned row in one transaction; refuse if the plan has any error."""
+    if plan.errors:
+        raise ImportRefused(f"{len(plan.errors)} rows have errors; nothing was written.")
+    with transaction.atomic():
+        for row in plan.rows:
+            if row.apply is not None:
+                row.apply(user)

@@ -1,0 +1,41 @@
+"""Import a CSV file like those export_csv writes: check every row, then apply all or nothing."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from proposals.exports import KINDS
+from proposals.imports import ImportRefused, apply_import, plan_import
+
+
+class Command(BaseCommand):
+    help = "Import proposals, layers or preconditions from CSV (all rows or none)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=sorted(KINDS))
+        parser.add_argument("file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check and report, but write nothing."
+        )
+
+    def handle(self, *args, kind: str, file: str, dry_run: bool, **options) -> None:
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No file at {file}.")
+        try:
+            plan = plan_import(path.read_bytes(), kind)
+        except ImportRefused as refusal:
+            raise CommandError(str(refusal)) from None
+        for error in plan.errors:
+            self.stderr.write(str(error))
+        summary = (
+            f"{plan.count('create')} to create, {plan.count('update')} to update, "
+            f"{plan.count('unchanged')} unchanged"
+        )
+        if plan.errors:
+            raise CommandError(f"{len(plan.errors)} errors; nothing was written ({summary}).")
+        if dry_run:
+            self.stdout.write(f"Dry run: {summary}. Nothing was written.")
+            return
+        apply_import(plan)
+        self.stdout.write(self.style.SUCCESS(f"Imported: {summary}."))
