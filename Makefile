@@ -43,11 +43,15 @@ test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
 	$(PY) -m pytest
 
-# Pages at scale on PostgreSQL (BENCH_DATABASE_URL); writes bench-results.json.
+# Pages at scale on PostgreSQL (BENCH_DATABASE_URL, 10,000 proposals), then the layers export
+# at 10,000 and 100,000 rows (BENCH_EXPORT_DATABASE_URL, 34,000 proposals); writes bench-results.json.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench
+BENCH_EXPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench_export
 bench: $(VENV)/.installed-dev
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --proposals 10000 --output bench-results.json
+	DATABASE_URL=$(BENCH_EXPORT_DATABASE_URL) $(PY) manage.py bench --proposals 34000 \
+		--export-rows 10000 100000 --output bench-results.json
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

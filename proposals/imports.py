@@ -344,11 +344,13 @@ def plan_precondition(plan, check, row, existing, actors, kinds) -> None:
     record(plan, check.line, f"{proposal.slug} / {slug}", precondition, values, None, create)
 
 
-def apply_import(plan: ImportPlan, user=None) -> None:
+def apply_import(plan: ImportPlan, user=None, on_progress=None) -> None:
     """Write every planned row in one transaction; refuse if the plan has any error."""
     if plan.errors:
         raise ImportRefused(f"{len(plan.errors)} rows have errors; nothing was written.")
+    writes = [row for row in plan.rows if row.apply is not None]
     with transaction.atomic():
-        for row in plan.rows:
-            if row.apply is not None:
-                row.apply(user)
+        for done, row in enumerate(writes, start=1):
+            row.apply(user)
+            if on_progress and (done % 500 == 0 or done == len(writes)):
+                on_progress(done, len(writes))

@@ -140,3 +140,19 @@ def test_a_proposal_page_offers_its_own_csv(client, seeded):
     preconditions = rows(download(client, "preconditions", proposal="un-peacekeeping-mission")[1])
     assert {r["proposal_slug"] for r in preconditions} == {"un-peacekeeping-mission"}
     assert len(preconditions) == 3
+
+
+def test_pandas_reads_the_exports_as_written(client, seeded):
+    import pandas
+
+    frame = pandas.read_csv(
+        io.BytesIO(download(client, "proposals")[1]), encoding="utf-8-sig", keep_default_na=False
+    )
+    assert list(frame.columns) == COLUMNS["proposals"].split(",")
+    row = frame.set_index("slug").loc["un-peacekeeping-mission"]
+    assert row["title"] == "UN peacekeeping mission to monitor a ceasefire"
+    assert row["preconditions_total"] == 3  # a number, read as a number
+    assert row["first_reported"] == "2025-03-25"
+    layers = pandas.read_csv(io.BytesIO(download(client, "layers")[1]), encoding="utf-8-sig")
+    assert len(layers) == 6
+    assert "Russia–Ukraine" in layers.set_index("kind").loc["air", "area"]

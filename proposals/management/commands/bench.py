@@ -10,6 +10,7 @@ import json
 import platform
 import statistics
 import time
+import tracemalloc
 from pathlib import Path
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.db import connection, reset_queries
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from proposals.models import Proposal
+from proposals.models import Layer, Proposal
 
 PAGES = [
     ("dashboard", "/"),
@@ -33,6 +34,19 @@ PAGES = [
 ]
 
 
+def stream_rows(client: Client, rows: int) -> tuple[int, int]:
+    """Read the layers export as a downloader would, stopping after `rows` rows."""
+    response = client.get("/export/layers.csv")
+    lines = size = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        lines += 1
+        if lines > rows:  # the header is the first line
+            break
+    response.close()
+    return lines - 1, size
+
+
 class Command(BaseCommand):
     help = "Benchmark the pages at scale (fills the database with demo proposals first)."
 
@@ -40,9 +54,19 @@ class Command(BaseCommand):
         parser.add_argument("--proposals", type=int, default=10_000)
         parser.add_argument("--repeat", type=int, default=30)
         parser.add_argument("--output", default="bench-results.json")
+        parser.add_argument(
+            "--export-rows",
+            type=int,
+            nargs="*",
+            metavar="N",
+            help="Instead of the pages, time /export/layers.csv for its first N rows.",
+        )
 
     def handle(self, *args, proposals: int, repeat: int, output: str, **options) -> None:
         self.prepare(proposals)
+        if options["export_rows"]:
+            self.bench_exports(options["export_rows"], output)
+            return
         demo = Proposal.objects.filter(slug__startswith="demo-").order_by("slug")
         first, other = demo.values_list("slug", flat=True)[:2]
         results = []
@@ -64,6 +88,45 @@ class Command(BaseCommand):
         Path(output).write_text(json.dumps(report, indent=2) + "\n")
         self.print_table(report)
         self.stdout.write(f"\nWritten to {output}")
+
+    def bench_exports(self, sizes: list[int], output: str) -> None:
+        """Rows per second and peak Python memory of the streamed layers export."""
+        results = []
+        with override_settings(
+            SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], DEBUG=False
+        ):
+            client = Client()
+            for size in sizes:
+                started = time.perf_counter()
+                rows, size_bytes = stream_rows(client, size)
+                seconds = time.perf_counter() - started
+                tracemalloc.start()
+                stream_rows(client, size)
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                results.append(
+                    {
+                        "rows": rows,
+                        "seconds": round(seconds, 2),
+                        "rows_per_second": round(rows / seconds),
+                        "megabytes": round(size_bytes / 1e6, 1),
+                        "peak_python_memory_mb": round(peak / 1e6, 1),
+                    }
+                )
+        path = Path(output)
+        report = json.loads(path.read_text()) if path.exists() else {}
+        report["layers_export"] = {"layers_on_file": Layer.objects.count(), "runs": results}
+        path.write_text(json.dumps(report, indent=2) + "\n")
+        self.stdout.write(f"\n/export/layers.csv, {Layer.objects.count()} layers on file")
+        header = f"{'rows':>8} {'seconds':>8} {'rows/s':>8} {'MB':>6} {'peak memory MB':>15}"
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for row in results:
+            self.stdout.write(
+                f"{row['rows']:>8} {row['seconds']:>8} {row['rows_per_second']:>8} "
+                f"{row['megabytes']:>6} {row['peak_python_memory_mb']:>15}"
+            )
+        self.stdout.write(f"\nAdded to {output}")
 
     def prepare(self, wanted: int) -> None:
         if connection.vendor == "postgresql":

@@ -10,6 +10,8 @@ from proposals.exports import KINDS, count_rows, csv_lines
 from proposals.filters import filter_proposals
 from proposals.models import Proposal
 
+from ._progress import progress
+
 FILTERS = [
     "q",
     "status",
@@ -61,10 +63,3 @@ class Command(BaseCommand):
                 if written and written % 5000 == 0:
                     self.stderr.write(f"\r  {progress(written, total)}", ending="")
         self.stderr.write(f"\r  {progress(written, total)}: written to {output}")
-
-
-def progress(done: int, total: int, width: int = 30) -> str:
-    """A text progress bar: [#########-----]  4,000 of 10,000 rows (40%)."""
-    share = done / total if total else 1
-    filled = round(width * share)
-    return f"[{'#' * filled}{'-' * (width - filled)}] {done:,} of {total:,} rows ({share:.0%})"

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from proposals.exports import KINDS
 from proposals.imports import ImportRefused, apply_import, plan_import
 
+from ._progress import progress
+
 
 class Command(BaseCommand):
     help = "Import proposals, layers or preconditions from CSV (all rows or none)."
@@ -37,5 +39,11 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run: {summary}. Nothing was written.")
             return
-        apply_import(plan)
+        apply_import(
+            plan,
+            on_progress=lambda done, total: self.stderr.write(
+                f"\r  {progress(done, total)}", ending=""
+            ),
+        )
+        self.stderr.write("")
         self.stdout.write(self.style.SUCCESS(f"Imported: {summary}."))
