@@ -347,7 +347,7 @@ def plan_precondition(plan, check, row, existing, actors, kinds) -> None:
 def apply_import(plan: ImportPlan, user=None, on_progress=None) -> None:
     """Write every planned row in one transaction; refuse if the plan has any error."""
     if plan.errors:
-        raise ImportRefused(f"{len(plan.errors)} rows have errors; nothing was written.")
+        raise ImportRefused(f"{len(plan.errors)} row(s) have errors; nothing was written.")
     writes = [row for row in plan.rows if row.apply is not None]
     with transaction.atomic():
         for done, row in enumerate(writes, start=1):

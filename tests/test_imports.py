@@ -122,7 +122,7 @@ def test_one_bad_row_and_nothing_is_written(seeded, tmp_path):
     content = (
         PROPOSALS_HEADER + "\r\ngood-one,Good,floated,,,,,,,,\r\nbad-one,Bad,imagined,,,,,,,,\r\n"
     ).encode()
-    with pytest.raises(CommandError, match="1 errors; nothing was written"):
+    with pytest.raises(CommandError, match="1 error; nothing was written"):
         run_import("proposals", content, tmp_path)
     assert not Proposal.objects.filter(slug="good-one").exists()
 

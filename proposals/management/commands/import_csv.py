@@ -35,7 +35,8 @@ class Command(BaseCommand):
             f"{plan.count('unchanged')} unchanged"
         )
         if plan.errors:
-            raise CommandError(f"{len(plan.errors)} errors; nothing was written ({summary}).")
+            errors = f"{len(plan.errors)} error{'s' if len(plan.errors) != 1 else ''}"
+            raise CommandError(f"{errors}; nothing was written ({summary}).")
         if dry_run:
             self.stdout.write(f"Dry run: {summary}. Nothing was written.")
             return
