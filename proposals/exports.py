@@ -199,6 +199,20 @@ def csv_lines(kind: Kind, proposals: QuerySet, base_url: str) -> Iterator[str]:
         yield writer.writerow([cell(value) for value in row])
 
 
+def in_blocks(lines: Iterator[str], size: int = 64 * 1024) -> Iterator[bytes]:
+    """The lines as UTF-8 blocks of about `size` bytes: one write per block, not per line."""
+    block: list[str] = []
+    length = 0
+    for line in lines:
+        block.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(block).encode()
+            block, length = [], 0
+    if block:
+        yield "".join(block).encode()
+
+
 def count_rows(kind: Kind, proposals: QuerySet) -> int:
     """How many rows an export will have (for a progress display)."""
     if kind.name == "proposals":

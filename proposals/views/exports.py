@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from ..exports import KINDS, csv_lines, filename
+from ..exports import KINDS, csv_lines, filename, in_blocks
 from ..filters import filter_proposals
 from ..models import Proposal
 
@@ -17,7 +17,7 @@ def export_csv(request: HttpRequest, kind: str) -> HttpResponse:
         return HttpResponse("\n".join(problems) + "\n", status=400, content_type="text/plain")
     export = KINDS[kind]
     response = StreamingHttpResponse(
-        (line.encode() for line in csv_lines(export, filterset.qs, settings.SITE_URL)),
+        in_blocks(csv_lines(export, filterset.qs, settings.SITE_URL)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename(export)}"'

@@ -38,13 +38,13 @@ def stream_rows(client: Client, rows: int) -> tuple[int, int]:
     """Read the layers export as a downloader would, stopping after `rows` rows."""
     response = client.get("/export/layers.csv")
     lines = size = 0
-    for chunk in response.streaming_content:
-        size += len(chunk)
-        lines += 1
+    for block in response.streaming_content:
+        size += len(block)
+        lines += block.count(b"\r\n")  # demo data has no line breaks inside cells
         if lines > rows:  # the header is the first line
             break
     response.close()
-    return lines - 1, size
+    return min(lines - 1, rows), size
 
 
 class Command(BaseCommand):
