@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
-from .models import Actor, Layer, Precondition, PreconditionStatus, split_lines
+from .models import Layer, Precondition, PreconditionStatus, Proposal, split_lines
 
 BOM = "\ufeff"
 LIST_SEPARATOR = "; "
@@ -62,26 +62,51 @@ class Kind:
 
 
 def proposal_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
-    queryset = proposals.defer("search_document", "search_vector").prefetch_related(
-        Prefetch("proponents", queryset=Actor.objects.only("name")),
-        Prefetch("layers", queryset=Layer.objects.select_related("kind").only("proposal", "kind")),
-        Prefetch("preconditions", queryset=Precondition.objects.only("proposal", "status")),
+    # Like layer_rows: plain tuples in the view's own order, and per chunk of rows one query each
+    # for the proponents, the layer kinds and the precondition counts.
+    rows = proposals.values_list(
+        "pk", "slug", "title", "status", "summary", "first_reported", "updated_at"
     )
-    for proposal in queryset.iterator(chunk_size=CHUNK):
-        preconditions = list(proposal.preconditions.all())
-        yield [
-            proposal.slug,
-            proposal.title,
-            proposal.status,
-            joined(actor.name for actor in proposal.proponents.all()),
-            proposal.summary,
-            proposal.first_reported,
-            joined(layer.kind.slug for layer in proposal.layers.all()),
-            sum(p.status == PreconditionStatus.MET for p in preconditions),
-            len(preconditions),
-            proposal.updated_at,
-            base_url + reverse("proposal-detail", args=[proposal.slug]),
-        ]
+    before, after = reverse("proposal-detail", args=["SLUG"]).split("SLUG")
+    for chunk in in_chunks(rows.iterator(chunk_size=CHUNK)):
+        ids = [row[0] for row in chunk]
+        proponents: dict[int, list[str]] = {}
+        for proposal_id, name in (
+            Proposal.proponents.through.objects.filter(proposal_id__in=ids)
+            .order_by("proposal_id", "actor__name", "actor_id")
+            .values_list("proposal_id", "actor__name")
+        ):
+            proponents.setdefault(proposal_id, []).append(name)
+        kinds: dict[int, list[str]] = {}
+        for proposal_id, kind in (
+            Layer.objects.filter(proposal_id__in=ids)
+            .order_by("proposal_id", "kind__display_order", "kind__name")
+            .values_list("proposal_id", "kind__slug")
+        ):
+            kinds.setdefault(proposal_id, []).append(kind)
+        counts = {
+            proposal_id: (met, total)
+            for proposal_id, met, total in Precondition.objects.filter(proposal_id__in=ids)
+            .order_by()
+            .values("proposal_id")
+            .annotate(met=Count("pk", filter=Q(status=PreconditionStatus.MET)), total=Count("pk"))
+            .values_list("proposal_id", "met", "total")
+        }
+        for pk, slug, title, status, summary, first_reported, updated_at in chunk:
+            met, total = counts.get(pk, (0, 0))
+            yield [
+                slug,
+                title,
+                status,
+                joined(proponents.get(pk, [])),
+                summary,
+                first_reported,
+                joined(kinds.get(pk, [])),
+                met,
+                total,
+                updated_at,
+                f"{base_url}{before}{slug}{after}",
+            ]
 
 
 def in_chunks(rows: Iterator, size: int = CHUNK) -> Iterator[list]:
