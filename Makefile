@@ -25,13 +25,14 @@ run: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production: behind a TLS-terminating proxy that sets X-Forwarded-Proto (README, "Deploying").
+# Refuses to start without its two settings or with any deployment warning.
 serve: $(VENV)/.installed
 	@test -n "$$DJANGO_SECRET_KEY" || { echo "make serve: set DJANGO_SECRET_KEY (README, 'Settings')." >&2; exit 1; }
 	@test -n "$$DJANGO_ALLOWED_HOSTS" || { echo "make serve: set DJANGO_ALLOWED_HOSTS (README, 'Settings')." >&2; exit 1; }
+	DJANGO_DEBUG= $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_DEBUG= $(PY) manage.py collectstatic --noinput --verbosity 0
 	DJANGO_DEBUG= $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG= $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) \
-		--workers $${WEB_CONCURRENCY:-2} --access-logfile - --error-logfile -
+	DJANGO_DEBUG= PORT=$(PORT) exec $(BIN)/gunicorn --config config/gunicorn.conf.py config.wsgi
 
 # The browser tests use a system Chromium when there is one, Playwright's own otherwise.
 browser: $(VENV)/.installed-dev
@@ -44,14 +45,19 @@ test: $(VENV)/.installed-dev browser
 	$(PY) -m pytest
 
 # Pages at scale on PostgreSQL (BENCH_DATABASE_URL, 10,000 proposals), then the layers export
-# at 10,000 and 100,000 rows (BENCH_EXPORT_DATABASE_URL, 34,000 proposals); writes bench-results.json.
+# at 10,000 and 100,000 rows (BENCH_EXPORT_DATABASE_URL, 34,000 proposals), then a load test: wrk
+# with 32 connections for 30 s against `make serve` on the first database. All figures go to
+# bench-results.json. The load test needs wrk (apt-get install wrk).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench
 BENCH_EXPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench_export
 bench: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || { echo "make bench: the load test needs wrk (apt-get install wrk)." >&2; exit 1; }
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --proposals 10000 --output bench-results.json
 	DATABASE_URL=$(BENCH_EXPORT_DATABASE_URL) $(PY) manage.py bench --proposals 34000 \
 		--export-rows 10000 100000 --output bench-results.json
+	$(PY) scripts/loadtest.py --database-url $(BENCH_DATABASE_URL) --connections 32 --duration 30 \
+		--output bench-results.json
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

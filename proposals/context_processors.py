@@ -5,5 +5,7 @@ from .models import is_analyst
 
 
 def analyst(request: HttpRequest) -> dict:
-    # Lazy, so that pages that never ask cost no query.
-    return {"is_analyst": SimpleLazyObject(lambda: is_analyst(request.user))}
+    # Lazy, so that pages that never ask cost no query. A request refused before the
+    # authentication middleware ran (a bad Host header, say) has no user: it is no analyst.
+    user = getattr(request, "user", None)
+    return {"is_analyst": SimpleLazyObject(lambda: user is not None and is_analyst(user))}

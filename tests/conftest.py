@@ -2,6 +2,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -20,6 +21,8 @@ def _test_settings():
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
+        # Every HTML response in the suite is checked for inline script and style.
+        MIDDLEWARE=["tests.html_guard.InlineCodeGuardMiddleware", *settings.MIDDLEWARE],
     ):
         yield
 

@@ -1,0 +1,48 @@
+"""gunicorn's settings for `make serve`: `gunicorn -c config/gunicorn.conf.py config.wsgi`.
+
+Every value can be overridden on the command line or in GUNICORN_CMD_ARGS.
+"""
+
+import multiprocessing
+import os
+
+# Only the TLS-terminating proxy on this machine talks to gunicorn (README, "Deploying").
+bind = f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
+
+# Synchronous workers; twice the cores plus one keeps the CPU busy while others wait on PostgreSQL.
+# Each worker holds at most one database connection.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+
+# A request that takes longer than this is killed and its worker replaced; exports stream well
+# within it. Workers are recycled now and then so that no slow leak can grow.
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000
+max_requests_jitter = 200
+
+# The proxy's X-Forwarded-Proto is trusted only from the proxy's own address.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# One line per request on standard output: client, request, status, bytes, milliseconds, agent.
+# The client is the proxy's X-Forwarded-For when there is one.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"one_line": {"()": "config.logs.OneLineFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "one_line",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}

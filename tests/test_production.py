@@ -1,0 +1,254 @@
+"""`make serve` as it runs in production: gunicorn, DEBUG off, collected and compressed static
+files, behind a proxy that says X-Forwarded-Proto: https.
+
+The server gets a database of its own. On PostgreSQL it reaches it through a relay the tests can
+cut, to see what readers get while the database is away and that the site heals by itself.
+"""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from .html_guard import inline_code
+from .tcp_proxy import TcpRelay
+
+BASE_DIR = Path(settings.BASE_DIR)
+HOST = "ceasefire.test"
+UN = "un-peacekeeping-mission"
+DB = settings.DATABASES["default"]
+ON_POSTGRES = DB["ENGINE"] == "django.db.backends.postgresql"
+
+
+def production_env(**extra) -> dict:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "WHITENOISE_", "WEB_CONCURRENCY"))
+    }
+    return env | {
+        "DJANGO_SECRET_KEY": "production-test-key-" + uuid.uuid4().hex * 2,
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "WEB_CONCURRENCY": "2",
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Served:
+    """A running `make serve`, and what it wrote to standard output."""
+
+    def __init__(self, port: int, log: Path, relay: TcpRelay | None):
+        self.port, self.log, self.relay = port, log, relay
+
+    def get(self, path: str, https: bool = True, timeout: float = 10, **headers):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {"Host": HOST, **headers}
+        if https:
+            headers["X-Forwarded-Proto"] = "https"
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.body = response.read()
+        connection.close()
+        return response
+
+    def output(self) -> list[str]:
+        return self.log.read_text().splitlines()
+
+
+def run(args, env, timeout=180):
+    result = subprocess.run(
+        args, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("served")
+    relay = None
+    if ON_POSTGRES:
+        import psycopg
+
+        name = f"ceasefire_served_{uuid.uuid4().hex[:8]}"
+        admin = psycopg.connect(
+            host=DB["HOST"] or "127.0.0.1",
+            port=DB["PORT"] or 5432,
+            user=DB["USER"],
+            password=DB["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        )
+        admin.execute(f'CREATE DATABASE "{name}"')
+        relay = TcpRelay((DB["HOST"] or "127.0.0.1", int(DB["PORT"] or 5432)))
+        relay.start()
+        password = f":{DB['PASSWORD']}" if DB["PASSWORD"] else ""
+        url = f"postgres://{DB['USER']}{password}@127.0.0.1:{relay.port}/{name}"
+    else:
+        url = f"sqlite:///{tmp / 'served.sqlite3'}"
+    env = production_env(DATABASE_URL=url, DJANGO_STATIC_ROOT=str(tmp / "static"))
+    run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    run([sys.executable, "manage.py", "seed"], env)
+
+    port = free_port()
+    log = tmp / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", f"PORT={port}"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Served(port, log, relay)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if server.get("/healthz", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        if ON_POSTGRES:
+            relay.stop()
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.close()
+
+
+def test_make_serve_refuses_to_start_without_its_settings():
+    for missing in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"):
+        env = production_env()
+        del env[missing]
+        result = subprocess.run(
+            ["make", "--no-print-directory", "serve", f"PORT={free_port()}"],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode != 0
+        assert f"make serve: set {missing}" in result.stderr
+
+
+def assert_policy_headers(response, https=True):
+    csp = response.getheader("Content-Security-Policy")
+    assert "default-src 'none'" in csp and "unsafe" not in csp
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert "form-action 'self'" in csp
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    assert response.getheader("Referrer-Policy") == "same-origin"
+    assert response.getheader("Cross-Origin-Opener-Policy") == "same-origin"
+    assert response.getheader("Cross-Origin-Resource-Policy") == "same-origin"
+    if https:
+        hsts = response.getheader("Strict-Transport-Security")
+        assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31_536_000
+
+
+def test_served_pages_fragments_csv_and_static_files_carry_every_header(served):
+    page = served.get("/")
+    assert page.status == 200
+    html = page.body.decode()
+    assert "Ceasefire Monitor" in html and inline_code(html) == []
+    assert_policy_headers(page)
+    for cookie in page.headers.get_all("Set-Cookie"):
+        assert "; Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
+
+    fragment = served.get("/proposals/?q=drones", **{"HX-Request": "true"})
+    assert fragment.status == 200 and b"<html" not in fragment.body
+    assert_policy_headers(fragment)
+
+    csv = served.get("/export/proposals.csv")
+    assert csv.status == 200 and csv.getheader("Content-Type").startswith("text/csv")
+    assert UN.encode() in csv.body
+    assert_policy_headers(csv)
+
+    # Static files are collected with hashed names, compressed and cached for good.
+    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', html).group(1)
+    static = served.get(stylesheet, **{"Accept-Encoding": "br, gzip"})
+    assert static.status == 200
+    assert static.getheader("Content-Encoding") in ("br", "gzip")
+    assert "immutable" in static.getheader("Cache-Control")
+    assert static.getheader("Access-Control-Allow-Origin") is None
+    assert_policy_headers(static)
+
+
+def test_plain_http_is_redirected_to_https(served):
+    response = served.get(f"/proposals/{UN}/", https=False)
+    assert response.status == 301
+    assert response.getheader("Location") == f"https://{HOST}/proposals/{UN}/"
+    assert_policy_headers(response, https=False)
+
+
+def test_the_sites_own_error_pages_are_served(served):
+    missing = served.get("/proposals/no-such-proposal/")
+    assert missing.status == 404 and b"Page not found" in missing.body
+    assert served.get("/", Host="attacker.example").status == 400
+
+
+def test_every_log_line_is_one_request_or_one_event(served):
+    served.get("/proposals/?q=naval")
+    lines = served.output()
+    assert any('"GET /proposals/?q=naval HTTP/1.1" 200' in line for line in lines)
+    stamp = re.compile(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
+    )
+    # What make prints before gunicorn starts (the checks, the migrations) is not the server's log.
+    start = next(n for n, line in enumerate(lines) if "Starting gunicorn" in line)
+    logged = lines[start:]
+    assert all(stamp.match(line) for line in logged), logged
+
+
+@pytest.mark.skipif(
+    not ON_POSTGRES, reason="the outage is simulated between the app and PostgreSQL"
+)
+def test_a_database_outage_gives_503s_and_the_site_heals_by_itself(served):
+    assert served.get("/").status == 200
+
+    served.relay.stop()
+    for path in ("/", f"/proposals/{UN}/", "/proposals/?q=drones", "/export/layers.csv"):
+        # The timeout is the promise: an answer within seconds, never a hang.
+        response = served.get(path, timeout=10)
+        assert response.status == 503, path
+        assert response.getheader("Retry-After") == "30"
+        html = response.body.decode()
+        assert "cannot reach its database" in html
+        assert "Traceback" not in html and "OperationalError" not in html
+        assert inline_code(html) == []
+        assert_policy_headers(response)
+    health = served.get("/healthz")
+    assert (health.status, health.body) == (503, b"database unavailable")
+
+    served.relay.start()
+    # Every worker reconnects on its own: no restart.
+    assert [served.get("/").status for _ in range(6)] == [200] * 6
+    assert served.get(f"/proposals/{UN}/").status == 200
+    health = served.get("/healthz")
+    assert (health.status, health.body) == (200, b"ok")
+
+    errors = [line for line in served.output() if " ERROR django.request " in line]
+    assert any("Service Unavailable: /" in line for line in errors)
