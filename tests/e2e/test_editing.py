@@ -164,3 +164,28 @@ def test_with_javascript_off_editing_works_as_full_pages(browser: Browser, live_
     expect(page).to_have_url(f"{COALITION}#layer-naval")
     expect(page.locator("#layer-naval")).to_contain_text("Odesa sea lanes")
     context.close()
+
+
+def test_a_refused_save_is_explained_not_silent(browser: Browser, live_server, analysts):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, "alice", COALITION)
+    page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
+    form = page.locator("#form-layer-naval")
+    form.get_by_label("Area").fill("An area that is never saved")
+    # Meanwhile she signs out in another tab: the save is refused (403).
+    context.clear_cookies()
+    form.get_by_role("button", name="Save").click()
+
+    alert = page.locator("#request-error")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("you may have been signed out")
+    expect(alert).to_be_focused()
+    # Nothing is lost from the screen and nothing was written.
+    expect(form.get_by_label("Area")).to_have_value("An area that is never saved")
+    assert still_the_same_page(page)
+    assert Layer.objects.get(kind__slug="naval").area != "An area that is never saved"
+    alert.get_by_role("button", name="Dismiss").click()
+    expect(alert).to_be_hidden()
+    context.close()
