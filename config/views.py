@@ -7,13 +7,11 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.views.decorators.csrf import requires_csrf_token
 
 # How long a reader should wait before trying again while the database is away, in seconds.
 RETRY_AFTER_SECONDS = 30
 
 
-@requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: a 503 with Retry-After when the database cannot be reached, a 500 otherwise.
 
