@@ -21,6 +21,10 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 
+# gunicorn's control socket (for gunicornc) is not used here; without it, several instances on one
+# machine do not compete for ~/.gunicorn/gunicorn.ctl.
+control_socket_disable = True
+
 # The proxy's X-Forwarded-Proto is trusted only from the proxy's own address.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
