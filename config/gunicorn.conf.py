@@ -3,15 +3,14 @@
 Every value can be overridden on the command line or in GUNICORN_CMD_ARGS.
 """
 
-import multiprocessing
 import os
 
 # Only the TLS-terminating proxy on this machine talks to gunicorn (README, "Deploying").
 bind = f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
 
-# Synchronous workers; twice the cores plus one keeps the CPU busy while others wait on PostgreSQL.
-# Each worker holds at most one database connection.
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+# Synchronous workers; twice the cores this process may use, plus one, keeps the CPU busy while
+# others wait on PostgreSQL; at most 12, since each worker holds one database connection.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(len(os.sched_getaffinity(0)) * 2 + 1, 12))
 
 # A request that takes longer than this is killed and its worker replaced; exports stream well
 # within it. Workers are recycled now and then so that no slow leak can grow.
@@ -32,7 +31,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # The client is the proxy's X-Forwarded-For when there is one.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
+access_log_format = '"%({x-forwarded-for}i)s" %(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

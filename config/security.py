@@ -24,13 +24,41 @@ class CrossOriginHeadersMiddleware:
         return response
 
 
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR")
+
+
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    trusted = settings.FORWARDED_ALLOW_IPS
+    return "*" in trusted or request.META.get("REMOTE_ADDR", "") in trusted
+
+
+class UntrustedForwardedHeadersMiddleware:
+    """X-Forwarded-Proto and X-Forwarded-For count only when they come from the proxy.
+
+    Django trusts X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) and login throttling reads
+    X-Forwarded-For (client_ip below). From any other address (FORWARDED_ALLOW_IPS, the same list
+    gunicorn uses) both are dropped before anything reads them, so a client that reaches the app
+    server directly can neither pass for HTTPS nor pick its own address.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not from_trusted_proxy(request):
+            for header in FORWARDED_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
+
 def client_ip(request: HttpRequest) -> str:
     """The address a request came from, for login throttling.
 
-    With no proxy in front (DJANGO_PROXY_COUNT=0, the default) that is the connection's address and
-    X-Forwarded-For is ignored, because anyone can send it. Behind N proxies, each of which appends
-    the address it received the request from, it is the N-th address from the right: the one the
-    outermost proxy saw. Whatever a client wrote further left is never trusted.
+    Behind N proxies (DJANGO_PROXY_COUNT, 1 by default), each of which appends the address it
+    received the request from to X-Forwarded-For, it is the N-th address from the right: the one
+    the outermost proxy saw. Whatever a client wrote further left is never trusted, nor is the
+    header at all when it did not come from the proxy (UntrustedForwardedHeadersMiddleware). With
+    no such header, or DJANGO_PROXY_COUNT=0, it is the connection's own address.
     """
     count = settings.PROXY_COUNT
     remote = request.META.get("REMOTE_ADDR", "")

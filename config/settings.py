@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that nothing reads a forwarded header that did not come from the proxy.
+    "config.security.UntrustedForwardedHeadersMiddleware",
     # Outermost, so that every response carries the policy headers: SecurityMiddleware's redirect
     # to HTTPS and WhiteNoise's static files included.
     "csp.middleware.CSPMiddleware",
@@ -115,8 +117,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     # When the server cannot be reached, give up within seconds: the page says 503, not a hang.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
-        os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")
+    # connect_timeout bounds a new connection; a kept connection to a server that has gone silent
+    # (a network cut, not a refusal) fails once what it sent goes unacknowledged for as long
+    # (tcp_user_timeout), and the keepalives find a dead one while it is idle.
+    timeout = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=timeout,
+        tcp_user_timeout=timeout * 1000,
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=5,
+        keepalives_count=3,
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -165,6 +176,8 @@ CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    # Load balancers probe /healthz over plain HTTP; it answers them instead of redirecting.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -199,9 +212,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-# The client's address: REMOTE_ADDR, unless DJANGO_PROXY_COUNT proxies stand in front; then the
-# address the outermost of them saw, counted from the right of X-Forwarded-For (config/security.py).
-PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0") or 0)
+# Attempts during a lockout are refused but not recorded, so the lockout ends 15 minutes after it
+# began, and a guesser who keeps trying cannot grow the attempt's row without end.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client's address: the one the outermost of DJANGO_PROXY_COUNT proxies saw, counted from the
+# right of X-Forwarded-For, which counts only from the proxies in FORWARDED_ALLOW_IPS (the list
+# gunicorn uses too); otherwise the connection's own (config/security.py).
+PROXY_COUNT = max(0, int(os.environ.get("DJANGO_PROXY_COUNT", "1") or 0))
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 AXES_VERBOSE = False  # lockouts are still logged, with the username and the address
 LOGIN_REDIRECT_URL = "proposal-list"

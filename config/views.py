@@ -13,7 +13,8 @@ RETRY_AFTER_SECONDS = 30
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a 503 with Retry-After when the database cannot be reached, a 500 otherwise.
+    """handler500: a 503 with Retry-After when the database fails (it cannot be reached, or it
+    timed out, deadlocked or has no connection to spare: all worth retrying), a 500 otherwise.
 
     Both pages are rendered without the request's context, because its context processors would
     ask the very database that may be gone.

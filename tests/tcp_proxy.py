@@ -56,6 +56,10 @@ class TcpRelay:
                 client.close()
                 continue
             with self._lock:
+                if self._listener is not listener:  # stopped meanwhile: no survivors
+                    client.close()
+                    server.close()
+                    return
                 self._sockets |= {client, server}
             for source, target in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, target), daemon=True).start()

@@ -79,16 +79,43 @@ def test_fourteen_minutes_are_not_enough(client, analyst):
 
 
 def test_a_made_up_x_forwarded_for_does_not_dodge_the_lockout(client, analyst):
-    """With no proxy configured the header is the client's own invention and is ignored."""
+    """A client that reaches the app server directly, not through the proxy, writes its own
+    X-Forwarded-For: it is ignored, and its connection's address counts."""
+    codes = [
+        sign_in(
+            client, "guess", REMOTE_ADDR="192.0.2.77", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+        ).status_code
+        for n in range(5)
+    ]
+    assert codes == [200, 200, 200, 200, 429]
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"192.0.2.77"}
+
+
+@override_settings(PROXY_COUNT=0)
+def test_with_no_proxy_counted_the_header_is_ignored_even_from_the_proxy(client, analyst):
     codes = [
         sign_in(client, "guess", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
         for n in range(5)
     ]
     assert codes == [200, 200, 200, 200, 429]
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"127.0.0.1"}
 
 
-@override_settings(PROXY_COUNT=1)
+def test_attempts_during_a_lockout_do_not_prolong_it(client, analyst):
+    guess(client)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=10))
+    # Five more tries, the right password among them, ten minutes into the lockout.
+    assert guess(client) == [429] * 5
+    assert sign_in(client, RIGHT).status_code == 429
+    assert AccessAttempt.objects.get().failures_since_start == 5
+    # So it still ends fifteen minutes after it began.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=15, seconds=1))
+    assert sign_in(client, RIGHT).status_code == 302
+
+
 def test_behind_one_proxy_the_address_the_proxy_saw_counts(client, analyst):
+    assert settings.PROXY_COUNT == 1  # the default: make serve runs behind one proxy
+
     # The proxy appends the address it saw; whatever the client wrote before it is ignored.
     def through_proxy(seen, password="guess", spoof="198.51.100.1"):
         return sign_in(

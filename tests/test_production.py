@@ -5,6 +5,7 @@ The server gets a database of its own. On PostgreSQL it reaches it through a rel
 cut, to see what readers get while the database is away and that the site heals by itself.
 """
 
+import contextlib
 import http.client
 import os
 import re
@@ -15,6 +16,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -33,7 +35,9 @@ def production_env(**extra) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "WHITENOISE_", "WEB_CONCURRENCY"))
+        if not key.startswith(
+            ("DJANGO_", "DATABASE_", "WHITENOISE_", "WEB_CONCURRENCY", "GUNICORN_CMD_ARGS")
+        )
     }
     return env | {
         "DJANGO_SECRET_KEY": "production-test-key-" + uuid.uuid4().hex * 2,
@@ -52,8 +56,8 @@ def free_port() -> int:
 class Served:
     """A running `make serve`, and what it wrote to standard output."""
 
-    def __init__(self, port: int, log: Path, relay: TcpRelay | None):
-        self.port, self.log, self.relay = port, log, relay
+    def __init__(self, port: int, log: Path, relay: TcpRelay | None, env: dict, dbname):
+        self.port, self.log, self.relay, self.env, self.dbname = port, log, relay, env, dbname
 
     def get(self, path: str, https: bool = True, timeout: float = 10, **headers):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -69,6 +73,16 @@ class Served:
     def output(self) -> list[str]:
         return self.log.read_text().splitlines()
 
+    def wait_for_log(self, text: str, timeout: float = 10) -> list[str]:
+        """The log once it holds `text`: gunicorn writes a request's line after the response."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.output()
+            if any(text in line for line in lines):
+                return lines
+            assert time.monotonic() < deadline, f"{text!r} never logged:\n" + "\n".join(lines)
+            time.sleep(0.1)
+
 
 def run(args, env, timeout=180):
     result = subprocess.run(
@@ -78,46 +92,56 @@ def run(args, env, timeout=180):
     return result
 
 
+def postgres_connection(dbname: str):
+    import psycopg
+
+    return psycopg.connect(
+        host=DB["HOST"] or "127.0.0.1",
+        port=DB["PORT"] or 5432,
+        user=DB["USER"],
+        password=DB["PASSWORD"] or None,
+        dbname=dbname,
+        autocommit=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("served")
-    relay = None
-    if ON_POSTGRES:
-        import psycopg
+    with contextlib.ExitStack() as cleanup:
+        relay = None
+        name = None
+        if ON_POSTGRES:
+            admin = postgres_connection("postgres")
+            cleanup.callback(admin.close)
+            name = f"ceasefire_served_{uuid.uuid4().hex[:8]}"
+            admin.execute(f'CREATE DATABASE "{name}"')
+            cleanup.callback(admin.execute, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            relay = TcpRelay((DB["HOST"] or "127.0.0.1", int(DB["PORT"] or 5432)))
+            relay.start()
+            cleanup.callback(relay.stop)
+            password = f":{quote(DB['PASSWORD'], safe='')}" if DB["PASSWORD"] else ""
+            url = f"postgres://{quote(DB['USER'], safe='')}{password}@127.0.0.1:{relay.port}/{name}"
+        else:
+            url = f"sqlite:///{tmp / 'served.sqlite3'}"
+        env = production_env(DATABASE_URL=url, DJANGO_STATIC_ROOT=str(tmp / "static"))
+        run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+        run([sys.executable, "manage.py", "seed"], env)
 
-        name = f"ceasefire_served_{uuid.uuid4().hex[:8]}"
-        admin = psycopg.connect(
-            host=DB["HOST"] or "127.0.0.1",
-            port=DB["PORT"] or 5432,
-            user=DB["USER"],
-            password=DB["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-        )
-        admin.execute(f'CREATE DATABASE "{name}"')
-        relay = TcpRelay((DB["HOST"] or "127.0.0.1", int(DB["PORT"] or 5432)))
-        relay.start()
-        password = f":{DB['PASSWORD']}" if DB["PASSWORD"] else ""
-        url = f"postgres://{DB['USER']}{password}@127.0.0.1:{relay.port}/{name}"
-    else:
-        url = f"sqlite:///{tmp / 'served.sqlite3'}"
-    env = production_env(DATABASE_URL=url, DJANGO_STATIC_ROOT=str(tmp / "static"))
-    run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    run([sys.executable, "manage.py", "seed"], env)
-
-    port = free_port()
-    log = tmp / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["make", "--no-print-directory", "serve", f"PORT={port}"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Served(port, log, relay)
-    try:
+        port = free_port()
+        log = tmp / "serve.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                ["make", "--no-print-directory", "serve", f"PORT={port}"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        cleanup.callback(process.wait, timeout=30)
+        cleanup.callback(os.killpg, process.pid, signal.SIGTERM)
+        server = Served(port, log, relay, env, name)
         deadline = time.monotonic() + 120
         while True:
             assert process.poll() is None, log.read_text()
@@ -129,13 +153,6 @@ def served(tmp_path_factory):
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.3)
         yield server
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        if ON_POSTGRES:
-            relay.stop()
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
 
 
 def test_make_serve_refuses_to_start_without_its_settings():
@@ -207,13 +224,14 @@ def test_plain_http_is_redirected_to_https(served):
 def test_the_sites_own_error_pages_are_served(served):
     missing = served.get("/proposals/no-such-proposal/")
     assert missing.status == 404 and b"Page not found" in missing.body
-    assert served.get("/", Host="attacker.example").status == 400
+    bad_host = served.get("/", Host="attacker.example")
+    assert bad_host.status == 400 and b"Bad request" in bad_host.body
+    assert inline_code(bad_host.body.decode()) == []
 
 
 def test_every_log_line_is_one_request_or_one_event(served):
     served.get("/proposals/?q=naval")
-    lines = served.output()
-    assert any('"GET /proposals/?q=naval HTTP/1.1" 200' in line for line in lines)
+    lines = served.wait_for_log('"GET /proposals/?q=naval HTTP/1.1" 200')
     stamp = re.compile(
         r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
     )
@@ -230,20 +248,22 @@ def test_a_database_outage_gives_503s_and_the_site_heals_by_itself(served):
     assert served.get("/").status == 200
 
     served.relay.stop()
-    for path in ("/", f"/proposals/{UN}/", "/proposals/?q=drones", "/export/layers.csv"):
-        # The timeout is the promise: an answer within seconds, never a hang.
-        response = served.get(path, timeout=10)
-        assert response.status == 503, path
-        assert response.getheader("Retry-After") == "30"
-        html = response.body.decode()
-        assert "cannot reach its database" in html
-        assert "Traceback" not in html and "OperationalError" not in html
-        assert inline_code(html) == []
-        assert_policy_headers(response)
-    health = served.get("/healthz")
-    assert (health.status, health.body) == (503, b"database unavailable")
+    try:
+        for path in ("/", f"/proposals/{UN}/", "/proposals/?q=drones", "/export/layers.csv"):
+            # The timeout is the promise: an answer within seconds, never a hang.
+            response = served.get(path, timeout=10)
+            assert response.status == 503, path
+            assert response.getheader("Retry-After") == "30"
+            html = response.body.decode()
+            assert "database is not answering just now" in html
+            assert "Traceback" not in html and "OperationalError" not in html
+            assert inline_code(html) == []
+            assert_policy_headers(response)
+        health = served.get("/healthz")
+        assert (health.status, health.body) == (503, b"database unavailable")
+    finally:
+        served.relay.start()
 
-    served.relay.start()
     # Every worker reconnects on its own: no restart.
     assert [served.get("/").status for _ in range(6)] == [200] * 6
     assert served.get(f"/proposals/{UN}/").status == 200
@@ -252,3 +272,34 @@ def test_a_database_outage_gives_503s_and_the_site_heals_by_itself(served):
 
     errors = [line for line in served.output() if " ERROR django.request " in line]
     assert any("Service Unavailable: /" in line for line in errors)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the lock is PostgreSQL's")
+def test_servers_starting_together_migrate_one_at_a_time(served):
+    """Each server migrates as it starts; a second one waits for the first instead of racing."""
+    from proposals.management.commands.migrate import LOCK_KEY
+
+    holder = postgres_connection(served.dbname)  # a first server, busy migrating
+    try:
+        holder.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+        second = subprocess.Popen(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=BASE_DIR,
+            env=served.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        deadline = time.monotonic() + 60
+        while holder.execute(waiting).fetchone()[0] == 0:
+            assert second.poll() is None, second.communicate()[0]
+            assert time.monotonic() < deadline, "the second migrate never asked for the lock"
+            time.sleep(0.1)
+        assert second.poll() is None  # it waits
+        holder.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        output = second.communicate(timeout=120)[0]
+        assert second.returncode == 0, output
+        assert "No migrations to apply." in output
+    finally:
+        holder.close()

@@ -94,6 +94,22 @@ def test_the_proxys_x_forwarded_proto_marks_a_request_as_https(client, seeded):
         assert client.get("/", HTTP_X_FORWARDED_PROTO="http").status_code == 301
 
 
+def test_x_forwarded_proto_from_anyone_but_the_proxy_is_ignored(client, seeded):
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        response = client.get("/", REMOTE_ADDR="192.0.2.77", HTTP_X_FORWARDED_PROTO="https")
+        assert response.status_code == 301
+        assert "Strict-Transport-Security" not in response
+        with override_settings(FORWARDED_ALLOW_IPS=["192.0.2.77"]):
+            trusted = client.get("/", REMOTE_ADDR="192.0.2.77", HTTP_X_FORWARDED_PROTO="https")
+            assert trusted.status_code == 200
+
+
+def test_load_balancers_probe_healthz_over_plain_http(client, seeded):
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        response = client.get("/healthz")
+        assert (response.status_code, response.content) == (200, b"ok")
+
+
 def cookie_flags(response, name) -> dict:
     morsel = response.cookies[name]
     return {
@@ -230,7 +246,7 @@ def test_an_unreachable_database_gets_the_503_page_with_retry_after(rf):
     assert response["Retry-After"] == "30"
     assert response["Cache-Control"] == "no-store"
     html = response.content.decode()
-    assert "cannot reach its database" in html
+    assert "database is not answering just now" in html
     assert "5432" not in html
     assert inline_code(html) == []
 

@@ -11,7 +11,7 @@
     404: "That is no longer there: someone may have removed or renamed it. Reload the page.",
     413: "That is too large for the site to accept.",
     429: "Too many attempts. Wait a few minutes, then try again.",
-    503: "Ceasefire Monitor cannot reach its database just now, so nothing was changed. Try again in a moment.",
+    503: "Ceasefire Monitor's database is not answering just now, so nothing was changed. Try again in a moment.",
   };
 
   function box() {
