@@ -5,6 +5,8 @@ Every value can be overridden on the command line or in GUNICORN_CMD_ARGS.
 
 import os
 
+from config.logs import FORMATTERS, STDOUT_HANDLER
+
 # Only the TLS-terminating proxy on this machine talks to gunicorn (README, "Deploying").
 bind = f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
 
@@ -35,14 +37,8 @@ access_log_format = '"%({x-forwarded-for}i)s" %(h)s "%(r)s" %(s)s %(B)s %(M)sms 
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"one_line": {"()": "config.logs.OneLineFormatter"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "one_line",
-        }
-    },
+    "formatters": FORMATTERS,
+    "handlers": {"stdout": STDOUT_HANDLER},
     "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},

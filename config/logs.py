@@ -20,3 +20,12 @@ class OneLineFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return super().format(record).replace("\r", "").replace("\n", "\\n")
+
+
+# For LOGGING in settings.py and logconfig_dict in gunicorn.conf.py: both log the same way.
+FORMATTERS = {"one_line": {"()": "config.logs.OneLineFormatter"}}
+STDOUT_HANDLER = {
+    "class": "logging.StreamHandler",
+    "stream": "ext://sys.stdout",
+    "formatter": "one_line",
+}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.logs import FORMATTERS, STDOUT_HANDLER
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -236,14 +238,8 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"one_line": {"()": "config.logs.OneLineFormatter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "one_line",
-        }
-    },
+    "formatters": FORMATTERS,
+    "handlers": {"console": STDOUT_HANDLER},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

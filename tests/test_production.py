@@ -84,12 +84,19 @@ class Served:
             time.sleep(0.1)
 
 
-def run(args, env, timeout=180):
-    result = subprocess.run(
+def command(args, env, timeout=180) -> subprocess.CompletedProcess:
+    return subprocess.run(
         args, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def run(args, env, timeout=180) -> subprocess.CompletedProcess:
+    result = command(args, env, timeout)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
+
+
+CHECK_DEPLOY = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
 
 
 def postgres_connection(dbname: str):
@@ -159,16 +166,22 @@ def test_make_serve_refuses_to_start_without_its_settings():
     for missing in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"):
         env = production_env()
         del env[missing]
-        result = subprocess.run(
-            ["make", "--no-print-directory", "serve", f"PORT={free_port()}"],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = command(["make", "--no-print-directory", "serve", f"PORT={free_port()}"], env)
         assert result.returncode != 0
         assert f"make serve: set {missing}" in result.stderr
+
+
+def test_check_deploy_passes_with_the_production_settings():
+    result = run(CHECK_DEPLOY, production_env())
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_fails_with_the_development_key():
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+    result = command(CHECK_DEPLOY, env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
 
 
 def assert_policy_headers(response, https=True):
