@@ -1,11 +1,14 @@
+from contextlib import nullcontext
+
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from .history import changes_since
+from . import writes
+from .forms import VersionedForm
 from .models import (
     Actor,
     Citation,
@@ -17,6 +20,8 @@ from .models import (
     Proposal,
     RetiredSlug,
     Source,
+    VersionedModel,
+    proposal_id_of,
 )
 
 
@@ -31,55 +36,102 @@ def titled(filter_class: type[admin.FieldListFilter], title: str) -> type[admin.
     return Titled
 
 
-class VersionCheckedForm(forms.ModelForm):
-    """Refuses to save over a change someone else saved after this form was opened."""
+class VersionedAdminForm(VersionedForm):
+    """The editing views' versioned form; here the check runs as the form is cleaned, inside the
+    admin's transaction, so that a conflict comes back as an error above the analyst's input and
+    the lock it takes holds until the save."""
 
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["loaded_version"].initial = self.instance.version
+    class Meta:
+        exclude = ["version"]  # the model's own field is not editable; the form's hidden one is
 
     def clean(self) -> dict:
         data = super().clean()
-        expected = data.get("loaded_version")
-        if self.instance.pk and expected is None and self.add_prefix("loaded_version") in self.data:
-            raise forms.ValidationError("This form is out of date: reload the page.")
-        if self.instance.pk and expected is not None:
-            model = type(self.instance)
-            current = model.objects.filter(pk=self.instance.pk).first()
-            if current is not None and current.version != expected:
-                since = changes_since(current, expected)
-                who = ", ".join(since.editors) or "Someone"
-                what = "; ".join(f"{c.field}: {c.old} → {c.new}" for c in since.changes)
-                raise forms.ValidationError(
-                    f"{who} changed this {model._meta.verbose_name} after you opened it"
-                    f"{f' ({what})' if what else ''}. Nothing was saved: reload the page to see "
-                    "their change, then apply yours again."
-                )
+        expected = data.get("version")
+        deleting = bool(data.get("DELETE"))
+        if self.instance.pk and expected is not None and (self.has_changed() or deleting):
+            try:
+                writes.lock_version(self.instance, expected)
+            except writes.Conflict as conflict:
+                raise forms.ValidationError(conflict_message(self.instance, conflict)) from None
         return data
 
 
-class VersionCheckedAdmin(SimpleHistoryAdmin):
-    """Checks the version again under a row lock as it saves: two simultaneous saves of one
-    record cannot both pass the form's check."""
+def conflict_message(instance: VersionedModel, conflict: writes.Conflict) -> str:
+    name = instance._meta.verbose_name
+    if conflict.current is None:
+        return f"Someone deleted this {name} after you opened it, so there is nothing to save."
+    who = ", ".join(conflict.since.editors) if conflict.since else ""
+    what = "; ".join(f"{c.field}: {c.old} → {c.new}" for c in conflict.since.changes)
+    return (
+        f"{capfirst(who) or 'Someone'} changed this {name} after you opened it"
+        f"{f' ({what})' if what else ''}. Nothing was saved; your input is kept. Compare it with "
+        "their change (open the page again in another tab), then save again to apply yours: the "
+        "form now carries their version."
+    )
+
+
+class WriteAdmin(SimpleHistoryAdmin):
+    """Every change made in the admin goes through proposals.writes, as the editing views' do:
+    the proposal is locked first, then the records, the data version last; versioned records are
+    saved only at the version the analyst opened."""
+
+    def writing(self, request, object_id=None):
+        """For a POST, one change through proposals.writes; reading pages lock nothing."""
+        if request.method != "POST":
+            return nullcontext()
+        obj = self.get_object(request, object_id) if object_id else None
+        return writes.change(request.user, [proposal_id_of(obj) if obj is not None else None])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with self.writing(request, object_id):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        with self.writing(request, object_id):
+            return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        with self.writing(request):
+            return super().changelist_view(request, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        with self.writing(request, object_id):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @admin.display(description="Version")
+    def record_version(self, obj) -> int:
+        return obj.version
 
     def save_model(self, request, obj, form, change) -> None:
-        expected = form.cleaned_data.get("loaded_version")
-        if change and expected is not None:
-            current = type(obj).objects.select_for_update().filter(pk=obj.pk).first()
-            if current is None or current.version != expected:
-                raise PermissionDenied(
-                    "Someone saved this record while you were saving it; nothing of yours was "
-                    "saved. Go back, reload the page and apply your change again."
-                )
-            obj.version = current.version
-        super().save_model(request, obj, form, change)
+        expected = form.cleaned_data.get("version") if change else None
+        if isinstance(obj, VersionedModel) and expected is not None:
+            save = super().save_model
+            writes.save(obj, expected, request.user, lambda: save(request, obj, form, change))
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        expected = {
+            id(f.instance): f.cleaned_data.get("version")
+            for f in formset.forms
+            if getattr(f, "cleaned_data", None)
+        }
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            writes.delete(obj, expected.get(id(obj)), request.user)
+        for obj in instances:
+            version = expected.get(id(obj))
+            if obj.pk and version is not None:
+                writes.save(obj, version, request.user, obj.save)
+            else:
+                writes.create(request.user, proposal_id_of(obj), obj.save)
+        formset.save_m2m()
 
 
 class CitationInline(admin.TabularInline):
     model = Citation
-    fields = ["source", "quote", "attributed_to"]
+    form = VersionedAdminForm
+    fields = ["source", "quote", "attributed_to", "version"]
     autocomplete_fields = ["source"]
     extra = 0
 
@@ -91,8 +143,8 @@ class ProposalCitationInline(CitationInline):
 
 class LayerInline(admin.StackedInline):
     model = Layer
-    form = VersionCheckedForm
-    fields = ["kind", "description", "area", "assets", "contributors", "loaded_version"]
+    form = VersionedAdminForm
+    fields = ["kind", "description", "area", "assets", "contributors", "version"]
     autocomplete_fields = ["contributors"]
     extra = 0
     show_change_link = True
@@ -100,13 +152,13 @@ class LayerInline(admin.StackedInline):
 
 class PreconditionInline(admin.StackedInline):
     model = Precondition
-    form = VersionCheckedForm
+    form = VersionedAdminForm
     fk_name = "proposal"
     fields = [
         ("slug", "status", "display_order"),
         "description",
         ("responsible", "layer", "depends_on"),
-        "loaded_version",
+        "version",
     ]
     autocomplete_fields = ["responsible"]
     extra = 0
@@ -123,8 +175,8 @@ class PreconditionInline(admin.StackedInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(VersionCheckedAdmin):
-    form = VersionCheckedForm
+class ProposalAdmin(WriteAdmin):
+    form = VersionedAdminForm
     list_display = [
         "title",
         "status",
@@ -144,7 +196,7 @@ class ProposalAdmin(VersionCheckedAdmin):
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["proponents"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["record_version", "created_at", "updated_at"]
     date_hierarchy = "first_reported"
     inlines = [LayerInline, PreconditionInline, ProposalCitationInline]
     fieldsets = [
@@ -159,11 +211,14 @@ class ProposalAdmin(VersionCheckedAdmin):
                     "first_reported",
                     "proponents",
                     "summary",
-                    "loaded_version",
+                    "version",
                 ]
             },
         ),
-        ("Record", {"fields": ["version", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            "Record",
+            {"fields": ["record_version", "created_at", "updated_at"], "classes": ["collapse"]},
+        ),
     ]
 
     def get_queryset(self, request):
@@ -202,8 +257,8 @@ class LayerCitationInline(CitationInline):
 
 
 @admin.register(Layer)
-class LayerAdmin(VersionCheckedAdmin):
-    form = VersionCheckedForm
+class LayerAdmin(WriteAdmin):
+    form = VersionedAdminForm
     fields = [
         "proposal",
         "kind",
@@ -211,8 +266,8 @@ class LayerAdmin(VersionCheckedAdmin):
         "area",
         "assets",
         "contributors",
-        "loaded_version",
         "version",
+        "record_version",
         "updated_at",
     ]
     list_display = ["proposal", "kind", "area", "updated_at"]
@@ -220,7 +275,7 @@ class LayerAdmin(VersionCheckedAdmin):
     list_select_related = ["proposal", "kind"]
     search_fields = ["proposal__title", "description", "area", "assets"]
     autocomplete_fields = ["proposal", "contributors"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["record_version", "created_at", "updated_at"]
     inlines = [LayerCitationInline]
 
 
@@ -229,19 +284,19 @@ class PreconditionCitationInline(CitationInline):
 
 
 @admin.register(Precondition)
-class PreconditionAdmin(VersionCheckedAdmin):
-    form = VersionCheckedForm
+class PreconditionAdmin(WriteAdmin):
+    form = VersionedAdminForm
     list_display = ["description", "proposal", "status", "responsible", "updated_at"]
     list_filter = ["status"]
     list_select_related = ["proposal", "responsible"]
     search_fields = ["description", "slug", "proposal__title"]
     autocomplete_fields = ["proposal", "responsible", "layer", "depends_on"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["record_version", "created_at", "updated_at"]
     inlines = [PreconditionCitationInline]
 
 
 @admin.register(LayerKind)
-class LayerKindAdmin(SimpleHistoryAdmin):
+class LayerKindAdmin(WriteAdmin):
     list_display = ["name", "slug", "display_order"]
     list_editable = ["display_order"]
     prepopulated_fields = {"slug": ["name"]}
@@ -249,7 +304,7 @@ class LayerKindAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(WriteAdmin):
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
@@ -257,12 +312,12 @@ class ActorAdmin(SimpleHistoryAdmin):
 
 
 class SourceCitationInline(CitationInline):
-    fields = ["quote", "attributed_to", "proposal", "layer", "precondition"]
+    fields = ["quote", "attributed_to", "proposal", "layer", "precondition", "version"]
     autocomplete_fields = ["proposal", "layer", "precondition"]
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(WriteAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "publisher", "published_on"]
     search_fields = ["title", "publisher", "url"]
@@ -271,7 +326,8 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(WriteAdmin):
+    form = VersionedAdminForm
     list_display = ["quote", "source", "attributed_to"]
     list_select_related = ["source"]
     search_fields = ["quote", "attributed_to", "source__title"]
@@ -279,7 +335,7 @@ class CitationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(WriteAdmin):
     list_display = ["date", "title", "place"]
     search_fields = ["title", "place", "description"]
     date_hierarchy = "date"

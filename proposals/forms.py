@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.db import models, transaction
 from django.utils.text import slugify
 
-from .history import Since, changes_since
 from .models import (
     Actor,
     Citation,
@@ -15,17 +13,13 @@ from .models import (
     LayerKind,
     Precondition,
     Proposal,
-    RetiredSlug,
     Source,
     VersionedModel,
+    new_proposal_slug_error,
 )
 
 # Browsers' date pickers read and send ISO dates, whatever the site's language.
 ISO_DATE = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
-
-# Addresses the site itself uses below /proposals/.
-RESERVED_SLUGS = {"new"}
-
 
 MAX_ID = 2**63 - 1
 
@@ -44,44 +38,15 @@ class ActorsField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class Conflict(Exception):
-    """Someone saved the record after the analyst opened it."""
-
-    def __init__(self, current: VersionedModel | None, since: Since | None):
-        super().__init__("The record changed since it was opened.")
-        self.current = current  # None: it was deleted
-        self.since = since
-
-
 class VersionedForm(forms.ModelForm):
-    """Carries the version the analyst started from; `save` refuses if the record moved on."""
+    """Carries the version of the record the analyst started from (proposals.writes checks it)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
-
-    def save(self, commit: bool = True) -> models.Model:
-        assert commit, "versioned saves are always committed"
-        return save_if_unchanged(self.instance, self.cleaned_data["version"], super().save)
-
-
-def save_if_unchanged(instance: VersionedModel, expected: int, save, *args):
-    """Run `save` only if the record is still at the version the analyst saw.
-
-    The row is locked first (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions
-    serialise writers), so of two simultaneous saves exactly one wins and the other gets Conflict.
-    """
-    model = type(instance)
-    with transaction.atomic():
-        current = model.objects.select_for_update().filter(pk=instance.pk).first()
-        if current is None:
-            raise Conflict(None, None)
-        if current.version != expected:
-            raise Conflict(current, changes_since(current, expected))
-        instance.version = current.version
-        return save(*args)
+        self.fields["version"].required = not self.instance._state.adding
 
 
 class ProposalForm(forms.ModelForm):
@@ -109,18 +74,8 @@ class ProposalForm(forms.ModelForm):
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"] or slugify(self.cleaned_data.get("title", ""))[:100]
-        if not slug:
-            raise forms.ValidationError("Give the proposal an address, e.g. 'un-observer-mission'.")
-        if slug in RESERVED_SLUGS:
-            raise forms.ValidationError(f"“{slug}” is used by the site itself; choose another.")
-        if Proposal.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(
-                f"Another proposal already lives at /proposals/{slug}/; choose another address."
-            )
-        if RetiredSlug.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(
-                f"/proposals/{slug}/ belonged to a deleted proposal and is never reused."
-            )
+        if error := new_proposal_slug_error(slug):
+            raise forms.ValidationError(error)
         return slug
 
 
@@ -224,13 +179,10 @@ class PreconditionStatusForm(VersionedForm):
 
 
 class DeleteForm(VersionedForm):
-    """Confirms a deletion of the version the analyst looked at."""
+    """Confirms the deletion of the version the analyst looked at."""
 
     class Meta:
         fields: list[str] = []
-
-    def delete(self) -> None:
-        save_if_unchanged(self.instance, self.cleaned_data["version"], self.instance.delete)
 
 
 def delete_form(model: type[VersionedModel]) -> type[DeleteForm]:

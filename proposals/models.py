@@ -6,6 +6,8 @@ URLs and CSV files, and the database refuses any other value.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -158,12 +160,38 @@ class Proposal(VersionedModel):
     def get_absolute_url(self) -> str:
         return reverse("proposal-detail", args=[self.slug])
 
+    # The id of the record's block on the proposal page (views, templates and history agree).
+    anchor = "proposal-header"
+
     def clean(self) -> None:
         super().clean()
         if self.slug and self._state.adding and RetiredSlug.objects.filter(slug=self.slug).exists():
             raise ValidationError(
                 {"slug": "This address belonged to a deleted proposal; choose another one."}
             )
+
+
+# Addresses the site itself uses below /proposals/.
+RESERVED_SLUGS = {"new"}
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def new_proposal_slug_error(slug: str) -> str | None:
+    """Why `slug` cannot be a new proposal's address (forms and imports ask alike), or None."""
+    max_length = Proposal._meta.get_field("slug").max_length
+    if not slug:
+        return "Give the proposal an address, e.g. 'un-observer-mission'."
+    if len(slug) > max_length:
+        return f"The address is {len(slug)} characters long; at most {max_length}."
+    if not SLUG.fullmatch(slug):
+        return "The address may hold only letters, digits, hyphens and underscores."
+    if slug in RESERVED_SLUGS:
+        return f"“{slug}” is used by the site itself; choose another address."
+    if Proposal.objects.filter(slug=slug).exists():
+        return f"Another proposal already lives at /proposals/{slug}/; choose another address."
+    if RetiredSlug.objects.filter(slug=slug).exists():
+        return f"/proposals/{slug}/ belonged to a deleted proposal and is never reused."
+    return None
 
 
 class RetiredSlug(models.Model):
@@ -222,6 +250,10 @@ class Layer(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} layer of {self.proposal}"
+
+    @property
+    def anchor(self) -> str:
+        return f"layer-{self.kind.slug}"
 
     @property
     def asset_list(self) -> list[str]:
@@ -292,6 +324,10 @@ class Precondition(VersionedModel):
     def __str__(self) -> str:
         return self.description
 
+    @property
+    def anchor(self) -> str:
+        return f"precondition-{self.slug}"
+
     def clean(self) -> None:
         super().clean()
         errors = {}
@@ -343,7 +379,7 @@ class Source(models.Model):
         return f"{self.publisher}: {self.title}"
 
 
-class Citation(models.Model):
+class Citation(VersionedModel):
     """A short quotation from a source, supporting exactly one proposal, layer or precondition."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
@@ -389,12 +425,9 @@ class Citation(models.Model):
             )
 
     @property
-    def target_proposal_id(self) -> int | None:
-        if self.proposal_id:
-            return self.proposal_id
-        if self.layer_id:
-            return self.layer.proposal_id
-        return self.precondition.proposal_id
+    def claim(self) -> Proposal | Layer | Precondition:
+        """What the citation supports."""
+        return self.layer or self.precondition or self.proposal
 
 
 class Event(models.Model):
@@ -428,6 +461,21 @@ def unique_slug(text: str, taken: set[str], max_length: int = 100) -> str:
         slug = f"{base[: max_length - len(suffix)]}{suffix}"
         n += 1
     return slug
+
+
+def proposal_id_of(instance: models.Model) -> int | None:
+    """The proposal a record belongs to, if any (a citation's, through what it supports)."""
+    if isinstance(instance, Proposal):
+        return instance.pk
+    if isinstance(instance, (Layer, Precondition)):
+        return instance.proposal_id
+    if isinstance(instance, Citation):
+        if instance.proposal_id:
+            return instance.proposal_id
+        related = Layer if instance.layer_id else Precondition
+        related_id = instance.layer_id or instance.precondition_id
+        return related.objects.filter(pk=related_id).values_list("proposal_id", flat=True).first()
+    return None
 
 
 class ImportBatch(models.Model):

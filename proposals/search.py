@@ -20,6 +20,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import writes
 from .models import (
     Actor,
     Citation,
@@ -30,6 +31,7 @@ from .models import (
     Precondition,
     Proposal,
     Source,
+    proposal_id_of,
 )
 
 CONFIG = "english"
@@ -145,24 +147,11 @@ def snippet(document: str, query: str) -> SafeString:
 # Keeping the documents current -------------------------------------------------------------
 
 
-def proposal_of(instance) -> int | None:
-    if isinstance(instance, Proposal):
-        return instance.pk
-    if isinstance(instance, (Layer, Precondition)):
-        return instance.proposal_id
-    if isinstance(instance, Citation):
-        if instance.proposal_id:
-            return instance.proposal_id
-        related = Layer if instance.layer_id else Precondition
-        related_id = instance.layer_id or instance.precondition_id
-        return related.objects.filter(pk=related_id).values_list("proposal_id", flat=True).first()
-    return None
-
-
 def on_change(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):
         return
-    DataVersion.bump()
+    if not writes.note_write():  # a change through proposals.writes raises it once, at its end
+        DataVersion.bump()
     update_fields = kwargs.get("update_fields")
     if update_fields and set(update_fields) <= {"search_document"}:
         return
@@ -181,7 +170,7 @@ def on_change(sender, instance, **kwargs) -> None:
     elif isinstance(instance, LayerKind):
         ids = set(instance.layers.values_list("proposal_id", flat=True))
     else:
-        ids = {proposal_of(instance)} - {None}
+        ids = {proposal_id_of(instance)} - {None}
     if ids:
         refresh(ids)
 

@@ -72,6 +72,10 @@ def test_stale_delete_returns_409_and_keeps_the_layer(analyst_client, bob, seede
     )
     assert response.status_code == 409
     assert naval().area == "Black Sea ports"
+    html = response.content.decode()
+    assert "Bob Editor saved a change" in html
+    assert "<del>Black Sea</del> → <ins>Black Sea ports</ins>" in html
+    assert f'name="version" value="{opened + 1}"' in html  # confirming again deletes their version
 
 
 @pytest.mark.django_db
@@ -89,8 +93,15 @@ def test_stale_status_change_returns_409(analyst_client, bob, seeded):
 def test_saving_a_layer_deleted_meanwhile_says_so(analyst_client, seeded):
     opened = naval().version
     naval().delete()
-    # The URL no longer finds the layer at all.
-    assert analyst_client.post(URL, form("Sea of Azov", opened), **HTMX).status_code == 404
+    response = analyst_client.post(URL, form("Sea of Azov", opened), **HTMX)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Already deleted" in html
+    assert "someone deleted this in the meantime, so there is nothing left to save" in html
+    assert Layer.objects.filter(kind__slug="naval", proposal__slug=COALITION).count() == 0
+    # A layer that never existed is simply not found.
+    never = f"/proposals/{COALITION}/layers/no-such-kind/edit/"
+    assert analyst_client.post(never, form("x", 1), **HTMX).status_code == 404
 
 
 @pytest.mark.django_db
@@ -107,7 +118,7 @@ def test_admin_refuses_a_stale_save(client, django_user_model, seeded):
             "title": "Overwritten",
             "status": "floated",
             "summary": "x",
-            "loaded_version": proposal.version,
+            "version": proposal.version,
             "layers-TOTAL_FORMS": 0,
             "layers-INITIAL_FORMS": 0,
             "preconditions-TOTAL_FORMS": 0,

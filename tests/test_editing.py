@@ -368,7 +368,9 @@ def test_a_citation_can_name_a_new_source(analyst_client, seeded):
 
 def test_removing_a_citation_and_an_event(analyst_client, seeded):
     citation = Citation.objects.get(quote="no such mission is yet planned")
-    response = analyst_client.post(f"/proposals/{UN}/citations/{citation.pk}/delete/", **HTMX)
+    response = analyst_client.post(
+        f"/proposals/{UN}/citations/{citation.pk}/delete/", {"version": citation.version}, **HTMX
+    )
     assert response.status_code == 200
     assert not Citation.objects.filter(pk=citation.pk).exists()
     event = un().events.get()

@@ -72,6 +72,7 @@ def test_history_records_changes_made_in_the_admin_and_by_commands(
             "source": citation.source_id,
             "quote": "no such mission is planned",
             "proposal": citation.proposal_id,
+            "version": citation.version,
         },
     )
     assert response.status_code == 302

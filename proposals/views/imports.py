@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..decorators import analyst_required
 from ..exports import KINDS
 from ..imports import ImportRefused, apply_import, plan_import
 from ..models import ImportBatch
-from .editing import analyst_required
 
 
 class UploadForm(forms.Form):
