@@ -231,6 +231,8 @@ PROPOSALS_PER_PAGE = 25
 
 # The largest CSV file an import accepts, in bytes.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+# The most rows one import takes; a larger file is refused whole, to be split.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
 
 # The site's public address, for the links in CSV exports (the web and the command agree).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -5,6 +5,9 @@ Rows are matched by the identities of CONTRACT.md (a proposal by `slug`, a layer
 rows absent from the file are never deleted. Derived columns (`updated_at`, `url`, counts) are
 ignored, and the apostrophe that the export puts before formula-like text is taken off again, so
 an export imported back is the same data: nothing changes and no history is written.
+
+The preview records the version of every record the file names; applying checks the file again
+with those records locked (proposals.writes' order) and refuses if any of them has moved since.
 """
 
 from __future__ import annotations
@@ -12,20 +15,60 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
+from django.utils import timezone
 
+from . import writes
 from .exports import FORMULA_STARTS, KINDS, LIST_SEPARATOR
-from .models import Actor, Layer, LayerKind, Precondition, PreconditionStatus, Proposal
+from .history import changes_since
+from .models import (
+    SLUG,
+    Actor,
+    ImportBatch,
+    Layer,
+    LayerKind,
+    Precondition,
+    PreconditionStatus,
+    Proposal,
+    RetiredSlug,
+    new_proposal_slug_error,
+)
 
-SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+# The errors a preview lists; the rest are counted.
+ERRORS_SHOWN = 200
 
 
 class ImportRefused(Exception):
     """The file as a whole cannot be read (empty, too large, not UTF-8 text, wrong header)."""
+
+
+class AlreadyApplied(Exception):
+    """The batch was applied before (a second click on Apply, say); nothing more is written."""
+
+    def __init__(self, batch: ImportBatch):
+        super().__init__(f"The import was applied at {batch.applied_at:%H:%M:%S} UTC.")
+        self.batch = batch
+
+
+@dataclass
+class Moved:
+    """A record the file names that someone changed, created or deleted after the preview."""
+
+    identity: str
+    what: str
+    editors: list[str] = field(default_factory=list)
+    changes: list = field(default_factory=list)
+
+
+class ImportMoved(Exception):
+    """Records the file names moved on since the preview; nothing was written."""
+
+    def __init__(self, moved: list[Moved]):
+        super().__init__(f"{len(moved)} record(s) changed since the preview; nothing was written.")
+        self.moved = moved
 
 
 @dataclass
@@ -48,6 +91,7 @@ class RowPlan:
     action: str  # create, update, unchanged
     changes: list[str] = field(default_factory=list)
     apply: object = None  # a callable that writes the row
+    record: models.Model | None = None  # the record on file, if any
 
 
 @dataclass
@@ -58,6 +102,35 @@ class ImportPlan:
 
     def count(self, action: str) -> int:
         return sum(row.action == action for row in self.rows)
+
+    @property
+    def errors_shown(self) -> list[RowError]:
+        return self.errors[:ERRORS_SHOWN]
+
+    @property
+    def errors_not_shown(self) -> int:
+        return max(0, len(self.errors) - ERRORS_SHOWN)
+
+    def versions(self) -> dict[str, int | None]:
+        """The version of each record the file names, None for those it would create."""
+        return {row.identity: row.record.version if row.record else None for row in self.rows}
+
+    def moved_since(self, versions: dict[str, int | None]) -> list[Moved]:
+        moved = []
+        for row in self.rows:
+            then, now = versions.get(row.identity), row.record.version if row.record else None
+            if then == now:
+                continue
+            if then is None:
+                moved.append(Moved(row.identity, "created since the preview"))
+            elif now is None:
+                moved.append(Moved(row.identity, "deleted since the preview"))
+            else:
+                since = changes_since(row.record, then)
+                moved.append(
+                    Moved(row.identity, "changed since the preview", since.editors, since.changes)
+                )
+        return moved
 
 
 def unescape(value: str) -> str:
@@ -70,6 +143,7 @@ def unescape(value: str) -> str:
 def read_rows(content: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a CSV file, or ImportRefused with the reason."""
     limit = settings.IMPORT_MAX_BYTES
+    max_rows = settings.IMPORT_MAX_ROWS
     if len(content) > limit:
         raise ImportRefused(
             f"The file is {len(content) / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB."
@@ -100,6 +174,11 @@ def read_rows(content: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
+            if len(rows) == max_rows:
+                raise ImportRefused(
+                    f"The file has more than {max_rows:,} rows, the most one import takes. Split it "
+                    "into several files and import them one after the other."
+                )
             values = dict(zip(header, row, strict=False))
             rows.append((reader.line_num, {k: unescape(values.get(k, "")) for k in expected}))
     except csv.Error as error:
@@ -134,10 +213,14 @@ class Checker:
             self.error(column, f"is not one of {', '.join(choices)}.")
         return value
 
-    def slug(self, column: str) -> str:
+    def slug(self, column: str, model_field: models.Field) -> str:
         value = self.row[column].strip()
-        if not SLUG.match(value):
-            self.error(column, "must be letters, digits and hyphens.")
+        if not SLUG.fullmatch(value):
+            self.error(column, "must be letters, digits, hyphens and underscores.")
+        elif len(value) > model_field.max_length:
+            self.error(
+                column, f"is {len(value)} characters long; at most {model_field.max_length}."
+            )
         return value
 
     def date(self, column: str) -> dt.date | None:
@@ -162,15 +245,19 @@ def changed_fields(instance: models.Model, values: dict) -> list[str]:
     return [name for name, value in values.items() if getattr(instance, name) != value]
 
 
-def plan_import(content: bytes, kind: str) -> ImportPlan:
-    """Check every row against the database and say what applying the file would do."""
+def plan_import(content: bytes, kind: str, lock: bool = False) -> ImportPlan:
+    """Check every row against the database and say what applying the file would do.
+
+    With `lock` (inside proposals.writes.change), the proposals the file names are locked first,
+    then the records it names, so that nobody changes them until the change ends.
+    """
     plan = ImportPlan(kind)
     rows = read_rows(content, kind)
     actors = {actor.name: actor for actor in Actor.objects.all()}
     kinds = {k.slug: k for k in LayerKind.objects.all()}
     seen: dict[tuple, int] = {}
     planner = {"proposals": plan_proposal, "layers": plan_layer, "preconditions": plan_precondition}
-    existing = load_existing(kind, rows)
+    existing = load_existing(kind, rows, lock)
     for line, row in rows:
         check = Checker(plan, line, row)
         identity = identity_of(kind, row)
@@ -193,40 +280,39 @@ def identity_of(kind: str, row: dict[str, str]) -> tuple:
     return (row["proposal_slug"].strip(), row["slug"].strip())
 
 
-def load_existing(kind: str, rows) -> dict:
+def load_existing(kind: str, rows, lock: bool) -> dict:
     slugs = {
         row.get("slug" if kind == "proposals" else "proposal_slug", "").strip() for _, row in rows
     }
-    proposals = {
-        p.slug: p for p in Proposal.objects.filter(slug__in=slugs).prefetch_related("proponents")
-    }
-    existing = {"proposals": proposals}
+    proposals = Proposal.objects.filter(slug__in=slugs).order_by("pk")
+    if lock:
+        writes.lock_proposals(proposals.values_list("pk", flat=True))
+    existing = {"proposals": {p.slug: p for p in proposals.prefetch_related("proponents")}}
+    if kind == "proposals":
+        existing["retired"] = set(
+            RetiredSlug.objects.filter(slug__in=slugs).values_list("slug", flat=True)
+        )
+    layers = Layer.objects.filter(proposal__slug__in=slugs).select_related("proposal", "kind")
     if kind == "layers":
-        existing["layers"] = {
-            (layer.proposal.slug, layer.kind.slug): layer
-            for layer in Layer.objects.filter(proposal__slug__in=slugs)
-            .select_related("proposal", "kind")
-            .prefetch_related("contributors")
-        }
+        layers = locked(layers, lock).prefetch_related("contributors")
+    if kind in {"layers", "preconditions"}:
+        existing["layers"] = {(layer.proposal.slug, layer.kind.slug): layer for layer in layers}
     if kind == "preconditions":
+        preconditions = Precondition.objects.filter(proposal__slug__in=slugs).select_related(
+            "proposal", "responsible", "layer__kind"
+        )
         existing["preconditions"] = {
-            (p.proposal.slug, p.slug): p
-            for p in Precondition.objects.filter(proposal__slug__in=slugs).select_related(
-                "proposal", "responsible", "layer__kind"
-            )
-        }
-        existing["layers"] = {
-            (layer.proposal.slug, layer.kind.slug): layer
-            for layer in Layer.objects.filter(proposal__slug__in=slugs).select_related(
-                "proposal", "kind"
-            )
+            (p.proposal.slug, p.slug): p for p in locked(preconditions, lock)
         }
     return existing
 
 
-def record(
-    plan: ImportPlan, line: int, identity: str, instance, values: dict, m2m=None, create=None
-):
+def locked(queryset: models.QuerySet, lock: bool) -> models.QuerySet:
+    """The records themselves, locked in id order (not the rows they are joined with)."""
+    return queryset.select_for_update(of=("self",)).order_by("pk") if lock else queryset
+
+
+def record(plan: ImportPlan, line: int, identity: str, instance, values: dict, m2m, create):
     """Add a row to the plan: what it would create or change, and how to write it."""
     m2m = m2m or {}
     if instance is None:
@@ -237,18 +323,17 @@ def record(
         if {a.pk for a in getattr(instance, name).all()} != {a.pk for a in targets}:
             changes.append(name)
     if not changes:
-        plan.rows.append(RowPlan(line, identity, "unchanged"))
+        plan.rows.append(RowPlan(line, identity, "unchanged", record=instance))
         return
 
-    def apply(user=None):
+    def apply():
         for name, value in values.items():
             setattr(instance, name, value)
-        instance._history_user = user
         instance.save()
         for name, targets in m2m.items():
             getattr(instance, name).set(targets)
 
-    plan.rows.append(RowPlan(line, identity, "update", changes, apply))
+    plan.rows.append(RowPlan(line, identity, "update", changes, apply, instance))
 
 
 def plan_proposal(plan, check, row, existing, actors, kinds) -> None:
@@ -258,16 +343,16 @@ def plan_proposal(plan, check, row, existing, actors, kinds) -> None:
         "summary": check.text("summary", Proposal._meta.get_field("summary")),
         "first_reported": check.date("first_reported"),
     }
-    slug = check.slug("slug")
+    slug = row["slug"].strip()
+    proposal = existing["proposals"].get(slug)
+    if proposal is None and (error := new_proposal_slug_error(slug, existing["retired"])):
+        check.error("slug", error)
     proponents = check.actors("proponents", actors)
     if not check.ok:
         return
-    proposal = existing["proposals"].get(slug)
 
-    def create(user=None):
-        new = Proposal(slug=slug, **values)
-        new._history_user = user
-        new.save()
+    def create():
+        new = Proposal.objects.create(slug=slug, **values)
         new.proponents.set(proponents)
 
     record(plan, check.line, slug, proposal, values, {"proponents": proponents}, create)
@@ -294,10 +379,8 @@ def plan_layer(plan, check, row, existing, actors, kinds) -> None:
         return
     layer = existing["layers"].get((proposal.slug, kind.slug))
 
-    def create(user=None):
-        new = Layer(proposal=proposal, kind=kind, **values)
-        new._history_user = user
-        new.save()
+    def create():
+        new = Layer.objects.create(proposal=proposal, kind=kind, **values)
         new.contributors.set(contributors)
 
     record(
@@ -315,7 +398,7 @@ def plan_precondition(plan, check, row, existing, actors, kinds) -> None:
     proposal = existing["proposals"].get(row["proposal_slug"].strip())
     if proposal is None:
         check.error("proposal_slug", "is not a proposal on file; import the proposals first.")
-    slug = check.slug("slug")
+    slug = check.slug("slug", Precondition._meta.get_field("slug"))
     values = {
         "description": check.text(
             "description", Precondition._meta.get_field("description"), required=True
@@ -336,21 +419,41 @@ def plan_precondition(plan, check, row, existing, actors, kinds) -> None:
         return
     precondition = existing["preconditions"].get((proposal.slug, slug))
 
-    def create(user=None):
-        new = Precondition(proposal=proposal, slug=slug, **values)
-        new._history_user = user
-        new.save()
+    def create():
+        Precondition.objects.create(proposal=proposal, slug=slug, **values)
 
     record(plan, check.line, f"{proposal.slug} / {slug}", precondition, values, None, create)
 
 
-def apply_import(plan: ImportPlan, user=None, on_progress=None) -> None:
-    """Write every planned row in one transaction; refuse if the plan has any error."""
-    if plan.errors:
-        raise ImportRefused(f"{len(plan.errors)} row(s) have errors; nothing was written.")
-    writes = [row for row in plan.rows if row.apply is not None]
-    with transaction.atomic():
-        for done, row in enumerate(writes, start=1):
-            row.apply(user)
-            if on_progress and (done % 500 == 0 or done == len(writes)):
-                on_progress(done, len(writes))
+def apply_import(
+    content: bytes, kind: str, versions: dict[str, int | None], user=None, on_progress=None
+) -> ImportPlan:
+    """Check the file again with its records locked, then write every row; all or nothing.
+
+    Refused (ImportMoved) if any record moved on from the `versions` the preview saw.
+    """
+    with writes.change(user):
+        plan = plan_import(content, kind, lock=True)
+        if plan.errors:
+            raise ImportRefused(f"{len(plan.errors)} row(s) have errors; nothing was written.")
+        if moved := plan.moved_since(versions):
+            raise ImportMoved(moved)
+        rows = [row for row in plan.rows if row.apply is not None]
+        for done, row in enumerate(rows, start=1):
+            row.apply()
+            if on_progress and (done % 500 == 0 or done == len(rows)):
+                on_progress(done, len(rows))
+    return plan
+
+
+def apply_batch(batch_id: int, user) -> tuple[ImportBatch, ImportPlan]:
+    """Apply an uploaded batch exactly once (its row is locked before anything else)."""
+    with writes.change(user):
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.applied_at is not None:
+            raise AlreadyApplied(batch)
+        plan = apply_import(bytes(batch.content), batch.kind, batch.versions, user)
+        batch.applied_at = timezone.now()
+        batch.content = b""  # applied: the history keeps what changed
+        batch.save(update_fields=["applied_at", "content"])
+    return batch, plan

@@ -176,8 +176,11 @@ RESERVED_SLUGS = {"new"}
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
-def new_proposal_slug_error(slug: str) -> str | None:
-    """Why `slug` cannot be a new proposal's address (forms and imports ask alike), or None."""
+def new_proposal_slug_error(slug: str, retired: set[str] | None = None) -> str | None:
+    """Why `slug` cannot be a new proposal's address (forms and imports ask alike), or None.
+
+    An import passes the retired slugs it has loaded, and has matched the existing ones already.
+    """
     max_length = Proposal._meta.get_field("slug").max_length
     if not slug:
         return "Give the proposal an address, e.g. 'un-observer-mission'."
@@ -187,9 +190,11 @@ def new_proposal_slug_error(slug: str) -> str | None:
         return "The address may hold only letters, digits, hyphens and underscores."
     if slug in RESERVED_SLUGS:
         return f"“{slug}” is used by the site itself; choose another address."
-    if Proposal.objects.filter(slug=slug).exists():
+    if retired is None and Proposal.objects.filter(slug=slug).exists():
         return f"Another proposal already lives at /proposals/{slug}/; choose another address."
-    if RetiredSlug.objects.filter(slug=slug).exists():
+    if retired is None:
+        retired = set(RetiredSlug.objects.filter(slug=slug).values_list("slug", flat=True))
+    if slug in retired:
         return f"/proposals/{slug}/ belonged to a deleted proposal and is never reused."
     return None
 
@@ -489,6 +494,9 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # The version of every record the file names, as the preview saw it (None: not on file yet);
+    # Apply refuses if any has moved since.
+    versions = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -4,12 +4,18 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..decorators import analyst_required
 from ..exports import KINDS
-from ..imports import ImportRefused, apply_import, plan_import
+from ..imports import (
+    AlreadyApplied,
+    ImportMoved,
+    ImportPlan,
+    ImportRefused,
+    apply_batch,
+    plan_import,
+)
 from ..models import ImportBatch
 
 
@@ -34,25 +40,24 @@ class UploadForm(forms.Form):
         return upload
 
 
-def preview(request: HttpRequest, batch: ImportBatch, form=None) -> HttpResponse:
-    try:
-        plan = plan_import(bytes(batch.content), batch.kind)
-    except ImportRefused as refusal:
-        form = form or UploadForm(initial={"kind": batch.kind})
-        return render(
-            request, "proposals/import.html", {"form": form, "refusal": str(refusal)}, status=422
-        )
-    return render(
+def page(request: HttpRequest, status: int = 200, **context) -> HttpResponse:
+    context.setdefault("form", UploadForm())
+    return render(request, "proposals/import.html", context, status=status)
+
+
+def preview(
+    request: HttpRequest, batch: ImportBatch, plan: ImportPlan, status: int = 200, **context
+) -> HttpResponse:
+    """What applying the batch would do; Apply writes it if nothing has moved meanwhile."""
+    return page(
         request,
-        "proposals/import.html",
-        {
-            "form": form or UploadForm(initial={"kind": batch.kind}),
-            "batch": batch,
-            "plan": plan,
-            "plan_counts": counts(plan),
-            "changed_rows": [row for row in plan.rows if row.action != "unchanged"],
-        },
-        status=422 if plan.errors else 200,
+        status=422 if plan.errors else status,
+        form=UploadForm(initial={"kind": batch.kind}),
+        batch=batch,
+        plan=plan,
+        plan_counts=counts(plan),
+        changed_rows=[row for row in plan.rows if row.action != "unchanged"],
+        **context,
     )
 
 
@@ -64,34 +69,49 @@ def counts(plan) -> dict[str, int]:
 @analyst_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "proposals/import.html", {"form": UploadForm()})
+        return page(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "proposals/import.html", {"form": form}, status=422)
+        return page(request, status=422, form=form)
     upload = form.cleaned_data["file"]
-    batch = ImportBatch.objects.create(
+    content = upload.read()
+    try:
+        plan = plan_import(content, form.cleaned_data["kind"])
+    except ImportRefused as refusal:
+        return page(request, status=422, form=form, refusal=str(refusal))
+    batch = ImportBatch(
         kind=form.cleaned_data["kind"],
         filename=upload.name[:255],
-        content=upload.read(),
+        content=content,
         uploaded_by=request.user,
+        versions=plan.versions(),
     )
-    return preview(request, batch, form)
+    if not plan.errors and (plan.count("create") or plan.count("update")):
+        batch.save()  # only a file that can be applied is kept, and only until it is
+    return preview(request, batch, plan)
 
 
 @require_POST
 @analyst_required
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=pk, applied_at__isnull=True)
+    batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
     try:
-        plan = plan_import(bytes(batch.content), batch.kind)  # checked again: data may have moved
-        apply_import(plan, user=request.user)
+        batch, plan = apply_batch(batch.pk, request.user)
+    except AlreadyApplied as applied:
+        return page(request, status=409, already_applied=applied.batch)
+    except ImportMoved as moved:
+        # Someone changed what the file names since the preview: a fresh preview, to apply anew.
+        return fresh_preview(request, batch, moved=moved.moved)
     except ImportRefused:
-        return preview(request, batch)
-    batch.applied_at = timezone.now()
-    batch.content = b""  # applied: the history keeps what changed
-    batch.save(update_fields=["applied_at", "content"])
-    return render(
-        request,
-        "proposals/import.html",
-        {"applied": counts(plan), "batch": batch, "form": UploadForm()},
-    )
+        return fresh_preview(request, batch)
+    return page(request, applied=counts(plan), batch=batch)
+
+
+def fresh_preview(request: HttpRequest, batch: ImportBatch, **context) -> HttpResponse:
+    try:
+        plan = plan_import(bytes(batch.content), batch.kind)
+    except ImportRefused as refusal:
+        return page(request, status=422, refusal=str(refusal))
+    batch.versions = plan.versions()
+    batch.save(update_fields=["versions"])
+    return preview(request, batch, plan, status=409, **context)

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from proposals.exports import KINDS
-from proposals.imports import ImportRefused, apply_import, plan_import
+from proposals.imports import ImportMoved, ImportRefused, apply_import, plan_import
 
 from ._progress import progress
 
@@ -24,12 +24,15 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No file at {file}.")
+        content = path.read_bytes()
         try:
-            plan = plan_import(path.read_bytes(), kind)
+            plan = plan_import(content, kind)
         except ImportRefused as refusal:
             raise CommandError(str(refusal)) from None
-        for error in plan.errors:
+        for error in plan.errors_shown:
             self.stderr.write(str(error))
+        if plan.errors_not_shown:
+            self.stderr.write(f"… and {plan.errors_not_shown} more, not listed.")
         summary = (
             f"{plan.count('create')} to create, {plan.count('update')} to update, "
             f"{plan.count('unchanged')} unchanged"
@@ -40,11 +43,18 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run: {summary}. Nothing was written.")
             return
-        apply_import(
-            plan,
-            on_progress=lambda done, total: self.stderr.write(
-                f"\r  {progress(done, total)}", ending=""
-            ),
-        )
+        try:
+            apply_import(
+                content,
+                kind,
+                plan.versions(),
+                on_progress=lambda done, total: self.stderr.write(
+                    f"\r  {progress(done, total)}", ending=""
+                ),
+            )
+        except ImportMoved as moved:
+            for item in moved.moved:
+                self.stderr.write(f"{item.identity}: {item.what}")
+            raise CommandError(f"{moved} Run the command again.") from None
         self.stderr.write("")
         self.stdout.write(self.style.SUCCESS(f"Imported: {summary}."))
