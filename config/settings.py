@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.logs import FORMATTERS, STDOUT_HANDLER
 
@@ -209,9 +210,17 @@ LOGIN_URL = "login"
 # Password guessing: after 5 failed sign-ins for one username from one address, every further
 # attempt from there, even with the right password, gets the 429 page until 15 minutes have passed
 # without one. The attempts live in the database, so every app server sees them.
+# Password spraying (one password against many usernames): after 20 failed sign-ins from one
+# address, whatever the usernames, every sign-in from there is refused alike, for any username.
+# django-axes has one limit for all its lockout parameters; config/throttling.py's handler gives
+# each item of AXES_LOCKOUT_PARAMETERS its own, from LOGIN_FAILURE_LIMITS (AXES_FAILURE_LIMIT
+# otherwise), and lets a successful sign-in clear its own username's failures only, not the
+# address's.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+LOGIN_FAILURE_LIMITS = {("ip_address",): 20}
+AXES_HANDLER = "config.throttling.PerParameterLimitHandler"
 AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout are refused but not recorded, so the lockout ends 15 minutes after it
@@ -226,6 +235,14 @@ AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 AXES_VERBOSE = False  # lockouts are still logged, with the username and the address
 LOGIN_REDIRECT_URL = "proposal-list"
 LOGOUT_REDIRECT_URL = "dashboard"
+# A signed-in analyst is signed out after DJANGO_SESSION_IDLE_HOURS (8) without a request: each of
+# their requests saves the session, which moves its expiry (and the cookie's) that far ahead again.
+# Readers who are not signed in have no session, so this writes nothing and sets no cookie for them.
+SESSION_IDLE_HOURS = float(os.environ.get("DJANGO_SESSION_IDLE_HOURS") or 8)
+if not SESSION_IDLE_HOURS > 0:
+    raise ImproperlyConfigured("DJANGO_SESSION_IDLE_HOURS must be a number of hours above 0")
+SESSION_COOKIE_AGE = round(SESSION_IDLE_HOURS * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 
 PROPOSALS_PER_PAGE = 25
 

@@ -1,10 +1,20 @@
+import runpy
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from proposals.models import is_analyst
+
+from .factories import full_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +90,76 @@ def test_analysts_admin_rights_stay_within_the_proposals_app(client, analyst):
         Permission.objects.filter(group__name="Analysts", content_type__app_label="auth").count()
         == 0
     )
+
+
+IDLE = timedelta(hours=8)
+
+
+def sign_in(client):
+    response = client.post(
+        "/accounts/login/", {"username": "alice", "password": "analyst-pass-2025"}
+    )
+    assert response.status_code == 302
+    return Session.objects.get(session_key=client.cookies["sessionid"].value)
+
+
+def signed_in(client) -> bool:
+    return "Sign out" in client.get("/proposals/").content.decode()
+
+
+def test_sessions_end_after_eight_idle_hours_by_default():
+    assert settings.SESSION_COOKIE_AGE == 8 * 60 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_the_idle_hours_come_from_the_environment(monkeypatch):
+    settings_file = Path(settings.BASE_DIR) / "config" / "settings.py"
+    monkeypatch.setenv("DJANGO_SESSION_IDLE_HOURS", "1.5")
+    assert runpy.run_path(str(settings_file))["SESSION_COOKIE_AGE"] == 90 * 60
+    monkeypatch.setenv("DJANGO_SESSION_IDLE_HOURS", "")
+    assert runpy.run_path(str(settings_file))["SESSION_COOKIE_AGE"] == 8 * 60 * 60
+    monkeypatch.setenv("DJANGO_SESSION_IDLE_HOURS", "0")
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SESSION_IDLE_HOURS"):
+        runpy.run_path(str(settings_file))
+
+
+def test_an_analyst_idle_for_more_than_eight_hours_is_signed_out(client, analyst):
+    session = sign_in(client)
+    assert signed_in(client)
+    # The last request was 8 hours and a second ago: the session expired a second ago.
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/proposals/")
+    assert "Sign in" in response.content.decode()
+    assert response.cookies["sessionid"].value == ""  # the browser drops the stale cookie
+    assert client.get("/proposals/new/").status_code == 302  # to the sign-in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_activity_within_eight_hours_keeps_an_analyst_signed_in(client, analyst):
+    session = sign_in(client)
+    # Seven hours idle: one hour left.
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(hours=1))
+    before = timezone.now()
+    response = client.get("/proposals/")
+    assert "Sign out" in response.content.decode()
+    # The request moved the expiry a full 8 hours ahead again, in the database and the cookie.
+    session.refresh_from_db()
+    assert before + IDLE <= session.expire_date <= timezone.now() + IDLE
+    assert response.cookies["sessionid"]["max-age"] == IDLE.total_seconds()
+    # So seven more idle hours, 14 after signing in, still find the analyst signed in.
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(hours=1))
+    assert signed_in(client)
+
+
+def test_readers_who_are_not_signed_in_get_no_session_and_no_cookie(client, analyst):
+    proposal = full_proposal()
+    detail = proposal.get_absolute_url()
+    pages = ["/", "/proposals/", detail, f"{detail}history/", "/accounts/login/"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "sessionid" not in response.cookies, url
+    # A failed sign-in starts no session either.
+    response = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    assert "sessionid" not in response.cookies
+    assert not Session.objects.exists()

@@ -1,4 +1,5 @@
-"""Password guessing: django-axes locks a username out from one address after 5 failures."""
+"""Password guessing: django-axes locks a username out from one address after 5 failures, and an
+address out, for every username, after 20 failures whatever the usernames (password spraying)."""
 
 from datetime import timedelta
 
@@ -23,10 +24,24 @@ def guess(client, times=5, **extra):
     return [sign_in(client, f"guess-{n}", **extra).status_code for n in range(times)]
 
 
+SPRAYER = "192.0.2.66"  # not a proxy, so its own address counts
+PER_ADDRESS = 20
+
+
+def spray(client, usernames, address=SPRAYER, password="Summer2025!", path="/accounts/login/"):
+    """One password against each username, from one address."""
+    return [
+        sign_in(client, password, username=username, path=path, REMOTE_ADDR=address).status_code
+        for username in usernames
+    ]
+
+
 def test_the_limits_are_five_failures_and_fifteen_minutes():
     assert settings.AXES_FAILURE_LIMIT == 5
     assert settings.AXES_COOLOFF_TIME.total_seconds() == 15 * 60
-    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"], "ip_address"]
+    assert settings.LOGIN_FAILURE_LIMITS == {("ip_address",): PER_ADDRESS}
+    assert settings.AXES_HANDLER == "config.throttling.PerParameterLimitHandler"
 
 
 def test_four_failures_only_show_the_form_again(client, analyst):
@@ -131,3 +146,77 @@ def test_behind_one_proxy_the_address_the_proxy_saw_counts(client, analyst):
     # Another reader behind the same proxy is not locked out.
     assert through_proxy("203.0.113.6", password=RIGHT) == 302
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+
+
+def test_one_address_spraying_one_password_over_many_usernames_is_locked_out(client, analyst):
+    usernames = [f"user-{n}" for n in range(PER_ADDRESS)]
+    assert spray(client, usernames) == [200] * (PER_ADDRESS - 1) + [429]
+    # Every username is locked from there now, even one it never tried, with the right password,
+    # and on the admin's form too.
+    response = sign_in(client, RIGHT, REMOTE_ADDR=SPRAYER)
+    assert response.status_code == 429
+    assert response["Retry-After"] == "900"
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert spray(client, ["alice"], password=RIGHT, path="/admin/login/?next=/admin/") == [429]
+    # Refused attempts are not counted: 20 failures, one for each username tried.
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == PER_ADDRESS
+    # Another address is not affected.
+    assert sign_in(client, RIGHT, REMOTE_ADDR="192.0.2.67").status_code == 302
+
+
+def test_failures_from_one_address_add_up_across_usernames_and_tries(client, analyst):
+    """Four tries at each of five usernames: no pair reaches 5, the address reaches 20."""
+    usernames = [f"user-{n}" for n in range(5)]
+    codes = [spray(client, usernames, password=f"guess-{n}") for n in range(4)]
+    assert codes[:3] == [[200] * 5] * 3
+    assert codes[3] == [200, 200, 200, 200, 429]
+    assert sign_in(client, RIGHT, REMOTE_ADDR=SPRAYER).status_code == 429
+
+
+def test_nineteen_failures_from_one_address_lock_no_other_username(client, analyst):
+    assert spray(client, [f"user-{n}" for n in range(PER_ADDRESS - 1)]) == [200] * 19
+    assert sign_in(client, RIGHT, REMOTE_ADDR=SPRAYER).status_code == 302
+
+
+def test_a_success_from_the_address_does_not_clear_its_count(client, analyst):
+    """A sign-in clears its own username's failures only: knowing one password does not let a
+    sprayer start again from zero."""
+    assert spray(client, [f"user-{n}" for n in range(PER_ADDRESS - 1)]) == [200] * 19
+    assert sign_in(client, RIGHT, REMOTE_ADDR=SPRAYER).status_code == 302
+    client.logout()
+    assert spray(client, ["user-19"]) == [429]
+    assert sign_in(client, RIGHT, REMOTE_ADDR=SPRAYER).status_code == 429
+
+
+def test_a_success_still_clears_its_own_usernames_failures(client, analyst):
+    assert spray(client, ["alice"] * 4) == [200] * 4
+    assert sign_in(client, RIGHT, REMOTE_ADDR=SPRAYER).status_code == 302
+    assert not AccessAttempt.objects.filter(username="alice").exists()
+    client.logout()
+    assert spray(client, ["alice"] * 4) == [200] * 4
+
+
+def test_the_address_lockout_expires_after_fifteen_minutes(client, analyst):
+    spray(client, [f"user-{n}" for n in range(PER_ADDRESS)])
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14))
+    assert sign_in(client, RIGHT, REMOTE_ADDR=SPRAYER).status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=15, seconds=1))
+    assert sign_in(client, RIGHT, REMOTE_ADDR=SPRAYER).status_code == 302
+
+
+def test_behind_the_proxy_spraying_locks_out_the_address_the_proxy_saw(client, analyst):
+    def through_proxy(seen, username, password="Summer2025!"):
+        return sign_in(
+            client,
+            password,
+            username=username,
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{len(username)}, {seen}",
+        ).status_code
+
+    codes = [through_proxy("203.0.113.5", f"user-{n}") for n in range(PER_ADDRESS)]
+    assert codes == [200] * (PER_ADDRESS - 1) + [429]
+    assert through_proxy("203.0.113.5", "alice", password=RIGHT) == 429
+    # Another reader behind the same proxy is not locked out.
+    assert through_proxy("203.0.113.6", "alice", password=RIGHT) == 302
