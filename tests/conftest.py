@@ -79,3 +79,11 @@ def outsider_client(db, client, django_user_model):
 
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own reordering
+def pytest_collection_modifyitems(items):
+    """tests/test_html_valid.py checks every page the other tests rendered, so it runs last."""
+    last = [item for item in items if item.path.name == "test_html_valid.py"]
+    if last:
+        items[:] = [item for item in items if item.path.name != "test_html_valid.py"] + last

@@ -4,8 +4,16 @@ tests/conftest.py puts this middleware outermost for the whole suite, so every H
 test renders (pages, fragments, error pages, the admin, the live server the browser tests use) is
 checked: no inline <script>, no <style> element, no style="…" or on…="…" attribute, no
 javascript: address.
+
+The same middleware keeps a copy of every full page it sees in `rendered_pages`, for
+tests/test_html_valid.py, which runs last and puts them all through the W3C Nu HTML Checker.
 """
 
+import hashlib
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from django.http import HttpRequest, HttpResponse
@@ -57,6 +65,75 @@ def inline_code(html: str) -> list[str]:
     return finder.problems
 
 
+@dataclass(frozen=True)
+class RenderedPage:
+    label: str  # method, address and status: "GET /proposals/ (200)"
+    html: bytes
+
+
+# The CSRF token is masked afresh for every render; without it, a page rendered twice is one page.
+# (Two patterns, each with a literal start, search faster than one with two alternatives.)
+_CSRF_TOKENS = [
+    re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+'),  # {% csrf_token %}
+    re.compile(rb'("X-CSRFToken": ")[A-Za-z0-9]+'),  # htmx's headers, in base.html
+]
+
+
+def page_key(html: bytes) -> bytes:
+    for token in _CSRF_TOKENS:
+        html = token.sub(rb"\1", html)
+    return hashlib.blake2b(html, digest_size=16).digest()
+
+
+class PageStore:
+    """The distinct full HTML pages that readers and analysts were served in this test session.
+
+    Only pages that a browser shows as a document count: 2xx and 4xx answers (409 and 422
+    included), text/html, starting with <!doctype (not htmx fragments, redirects or 5xx pages),
+    and not the admin's (Django's own markup). Pages are told apart by their body, less the CSRF
+    token. So that the pages of the tests that run last (the browser tests) still get in, at most
+    `per_address` are kept for one method, path, set of query parameter names and status (so
+    /proposals/?q=a and ?q=b share a count, ?page=2 has its own), and `limit` in all; `dropped`
+    counts the distinct ones left out, by address.
+    """
+
+    def __init__(self, limit: int = 400, per_address: int = 8):
+        self.limit = limit
+        self.per_address = per_address
+        self.dropped: Counter[str] = Counter()
+        self._pages: dict[bytes, RenderedPage] = {}
+        self._per_address: Counter[tuple] = Counter()
+        self._lock = threading.Lock()  # the live server answers in threads of its own
+
+    def record(self, request: HttpRequest, response: HttpResponse) -> None:
+        status = response.status_code
+        if not (200 <= status < 300 or 400 <= status < 500):
+            return
+        if request.path.startswith("/admin/"):
+            return
+        body = response.content
+        if not body[:64].lstrip().lower().startswith(b"<!doctype"):
+            return
+        key = page_key(body)
+        address = (request.method, request.path, *sorted(request.GET), status)
+        with self._lock:
+            if key in self._pages:
+                return
+            if len(self._pages) >= self.limit or self._per_address[address] >= self.per_address:
+                self.dropped[f"{request.method} {request.path} ({status})"] += 1
+                return
+            self._per_address[address] += 1
+            label = f"{request.method} {request.get_full_path()} ({status})"
+            self._pages[key] = RenderedPage(label, body)
+
+    def pages(self) -> list[RenderedPage]:
+        with self._lock:
+            return list(self._pages.values())
+
+
+rendered_pages = PageStore()
+
+
 class InlineCodeGuardMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -69,4 +146,6 @@ class InlineCodeGuardMiddleware:
             and (problems := inline_code(response.content.decode(response.charset or "utf-8")))
         ):
             raise InlineCodeFound(f"{request.path} carries {'; '.join(problems)}")
+        if not response.streaming and response.get("Content-Type", "").startswith("text/html"):
+            rendered_pages.record(request, response)
         return response

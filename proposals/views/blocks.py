@@ -76,7 +76,7 @@ def form_page(
         "title": block.title_of(subject),
         "action": request.get_full_path(),
         "anchor": anchor,
-        "wrapper": block.wrapper,
+        "wrapper": block.wrapper if request.htmx else "div",  # a list item only in its list
         "submit": block.submit,
         "danger": block.danger,
         "intro": block.intro,
