@@ -2,6 +2,10 @@
 
 One form save can write several historical rows (the save itself, then one per many-to-many change),
 so rows of one record by one person within a few seconds are read as one change.
+
+The public history starts when the proposal was published: what only ever existed in a draft (or
+while it was withdrawn) is never shown to readers; analysts see everything. People are named by
+their full name, or "an analyst", never by their login name.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ class Since:
 def user_label(user) -> str:
     if user is None:
         return "the system (a command or import)"
-    return user.get_full_name() or user.get_username()
+    return user.get_full_name() or "an analyst"
 
 
 class Labels:
@@ -159,23 +163,45 @@ class Differ:
         return ", ".join(sorted(self.labels.name(Actor, pk) for pk in ids)) or EMPTY
 
 
-def grouped(records: list) -> list[list]:
-    """Consecutive rows of one record by one person within a few seconds: one change."""
-    groups: list[list] = []
+def same_change(last, record) -> bool:
+    return (
+        last.id == record.id
+        and last.history_user_id == record.history_user_id
+        and record.history_date - last.history_date <= SAME_CHANGE_WITHIN
+        and record.history_type != "-"
+        and last.history_type != "-"
+    )
+
+
+def grouped(records: list, shown) -> list[tuple[list, object]]:
+    """The changes among the rows that are `shown`: consecutive rows of one record by one person
+    within a few seconds are one, each with the row its record had before it (shown or not)."""
+    groups: list[tuple[list, object]] = []
+    last_row: dict[int, object] = {}
+    run: list = []
     for record in records:
-        last = groups[-1][-1] if groups else None
-        if (
-            last is not None
-            and last.id == record.id
-            and last.history_user_id == record.history_user_id
-            and record.history_date - last.history_date <= SAME_CHANGE_WITHIN
-            and record.history_type != "-"
-            and last.history_type != "-"
-        ):
-            groups[-1].append(record)
+        if not shown(record):
+            run = []
+        elif run and same_change(run[-1], record):
+            run.append(record)
         else:
-            groups.append([record])
+            run = [record]
+            groups.append((run, last_row.get(record.id)))
+        last_row[record.id] = record
     return groups
+
+
+def published_periods(records: list) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """When the proposal was published, from its own history rows (sorted by date)."""
+    periods: list[tuple[dt.datetime, dt.datetime | None]] = []
+    published = False
+    for record in records:
+        if record.history_type != "-" and record.is_published and not published:
+            periods.append((record.history_date, None))
+        elif (record.history_type == "-" or not record.is_published) and published:
+            periods[-1] = (periods[-1][0], record.history_date)
+        published = record.history_type != "-" and record.is_published
+    return periods
 
 
 def subject(model: type[models.Model], record, kinds: dict[int, LayerKind]) -> tuple[str, str]:
@@ -190,8 +216,12 @@ def subject(model: type[models.Model], record, kinds: dict[int, LayerKind]) -> t
     return f"Citation “{quote}”", "sources"
 
 
-def proposal_history(proposal: Proposal) -> list[Entry]:
-    """Every change to a proposal and to its layers, preconditions and citations, newest first."""
+def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
+    """Every change to a proposal and to its layers, preconditions and citations, newest first.
+
+    `public`: only what was changed while the proposal was published, each change compared with
+    what readers saw before it.
+    """
     histories = {
         Proposal: list(Proposal.history.filter(id=proposal.pk).select_related("history_user")),
         Layer: list(Layer.history.filter(proposal_id=proposal.pk).select_related("history_user")),
@@ -216,34 +246,34 @@ def proposal_history(proposal: Proposal) -> list[Entry]:
         differ.prepare(model, records)
     differ.labels.load()
 
+    periods = (
+        published_periods(sorted(histories[Proposal], key=lambda r: r.history_date))
+        if public
+        else None
+    )
+
+    def shown(record) -> bool:
+        when = record.history_date
+        return periods is None or any(
+            start <= when and (end is None or when < end) for start, end in periods
+        )
+
     entries: list[Entry] = []
     for model, records in histories.items():
-        previous_by_object: dict[int, object] = {}
-        for group in grouped(records):
+        for group, before in grouped(records, shown):
             first, last = group[0], group[-1]
-            before = previous_by_object.get(first.id)
-            previous_by_object[first.id] = last
             name, anchor = subject(model, last, kinds)
+            who = user_label(last.history_user)
             if first.history_type == "-":
-                entries.append(
-                    Entry(
-                        first.history_date, user_label(first.history_user), "deleted", name, anchor
-                    )
-                )
+                entries.append(Entry(first.history_date, who, "deleted", name, anchor))
                 continue
-            action = "created" if any(r.history_type == "+" for r in group) else "changed"
-            changes = differ.diff(model, None if action == "created" else before, last)
-            if changes or action == "created":
-                entries.append(
-                    Entry(
-                        last.history_date,
-                        user_label(last.history_user),
-                        action,
-                        name,
-                        anchor,
-                        changes,
-                    )
-                )
+            created = any(r.history_type == "+" for r in group)
+            changes = differ.diff(model, None if created else before, last)
+            if model is Proposal and [c.field for c in changes] == ["Published"]:
+                entries.append(Entry(last.history_date, who, "published", name, anchor))
+            elif changes or created:
+                action = "created" if created else "changed"
+                entries.append(Entry(last.history_date, who, action, name, anchor, changes))
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
 

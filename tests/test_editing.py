@@ -466,3 +466,17 @@ def test_a_new_event_is_on_the_timeline_in_the_same_transaction(analyst_client, 
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#timeline"
     assert Event.objects.get(title="Talks").proposals.get().slug == UN
+
+
+def test_an_event_shared_by_two_proposals_leaves_only_the_timeline_it_is_removed_from(
+    analyst_client, seeded
+):
+    event = un().events.get()
+    coalition = Proposal.objects.get(slug=COALITION)
+    event.proposals.add(coalition)
+    response = analyst_client.post(f"/proposals/{UN}/events/{event.pk}/delete/", **HTMX)
+    assert response.status_code == 200
+    assert list(Event.objects.get(pk=event.pk).proposals.all()) == [coalition]
+    assert event.title not in response.content.decode()
+    analyst_client.post(f"/proposals/{COALITION}/events/{event.pk}/delete/")
+    assert not Event.objects.filter(pk=event.pk).exists()

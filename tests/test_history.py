@@ -109,3 +109,120 @@ def test_seed_twice_adds_no_history(seeded):
     counts = [Proposal.history.count(), Layer.history.count(), Precondition.history.count()]
     call_command("seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert [Proposal.history.count(), Layer.history.count(), Precondition.history.count()] == counts
+
+
+def draft_then_publish(analyst_client, layer_kind="air") -> Proposal:
+    """A draft whose summary and layer held a secret word, removed before publication."""
+    analyst_client.post(
+        "/proposals/new/",
+        {"title": "Quiet plan", "slug": "quiet-plan", "status": "floated", "summary": "BLUEBIRD"},
+    )
+    url = "/proposals/quiet-plan"
+    analyst_client.post(
+        f"{url}/layers/new/",
+        {"kind": layer_kind_pk(layer_kind), "description": "BLUEBIRD drones", "area": "Azov"},
+    )
+    proposal = Proposal.objects.get(slug="quiet-plan")
+    analyst_client.post(
+        f"{url}/edit/",
+        {"title": "Quiet plan", "status": "floated", "summary": "", "version": proposal.version},
+    )
+    layer = proposal.layers.get()
+    analyst_client.post(
+        f"{url}/layers/{layer_kind}/edit/",
+        {"description": "Drones.", "area": "Azov", "version": layer.version},
+    )
+    proposal.refresh_from_db()
+    analyst_client.post(f"{url}/publish/", {"version": proposal.version})
+    proposal.refresh_from_db()
+    assert proposal.is_published and "BLUEBIRD" not in proposal.summary
+    spread_out(proposal)
+    return proposal
+
+
+def spread_out(proposal: Proposal) -> None:
+    """The test's saves, a minute apart as an analyst's would be (seconds apart read as one)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    rows = [*Proposal.history.filter(id=proposal.pk), *Layer.history.filter(proposal=proposal)]
+    start = timezone.now() - dt.timedelta(hours=1)
+    for n, row in enumerate(sorted(rows, key=lambda row: row.history_date)):
+        type(row).objects.filter(pk=row.pk).update(history_date=start + dt.timedelta(minutes=n))
+
+
+def layer_kind_pk(slug: str) -> int:
+    from proposals.models import LayerKind
+
+    return LayerKind.objects.get(slug=slug).pk
+
+
+def test_public_history_starts_at_publication(analyst_client, seeded):
+    from django.test import Client
+
+    client = Client()  # a reader
+    proposal = draft_then_publish(analyst_client)
+    response = client.get(f"/proposals/{proposal.slug}/history/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "BLUEBIRD" not in html
+    assert [(e.subject, e.action) for e in response.context["page_obj"]] == [
+        ("The proposal", "published")
+    ]
+    # A change after publication is compared with what readers saw, never with the draft.
+    layer = proposal.layers.get()
+    analyst_client.post(
+        f"/proposals/{proposal.slug}/layers/air/edit/",
+        {"description": "Satellites.", "area": "Azov", "version": layer.version},
+    )
+    found = list(client.get(f"/proposals/{proposal.slug}/history/").context["page_obj"])
+    assert [(c.field, c.old, c.new) for c in found[0].changes] == [
+        ("Description", "Drones.", "Satellites.")
+    ]
+    assert "BLUEBIRD" not in client.get(f"/proposals/{proposal.slug}/history/").content.decode()
+
+
+def test_analysts_see_the_draft_history_too(analyst_client, seeded):
+    proposal = draft_then_publish(analyst_client)
+    html = analyst_client.get(f"/proposals/{proposal.slug}/history/").content.decode()
+    assert "BLUEBIRD" in html
+
+
+def test_what_was_changed_while_withdrawn_stays_hidden(analyst_client, seeded):
+    from django.test import Client
+
+    proposal = draft_then_publish(analyst_client)
+    for published, summary in [
+        (False, ""),
+        (False, "SPARROW"),
+        (False, ""),
+        (True, "Plain words."),
+    ]:
+        proposal.is_published, proposal.summary = published, summary
+        proposal.save()
+        spread_out(proposal)
+    html = Client().get(f"/proposals/{proposal.slug}/history/").content.decode()
+    assert "SPARROW" not in html
+    assert "Plain words." in html
+
+
+def test_history_names_people_by_full_name_or_an_analyst(django_user_model, seeded):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    client = Client()
+    nameless = django_user_model.objects.create_user("j.doe.login", password="pw-long-enough-1")
+    nameless.groups.add(Group.objects.get(name="Analysts"))
+    analyst = Client()
+    analyst.force_login(nameless)
+    layer = Layer.objects.get(proposal__slug=COALITION, kind__slug="naval")
+    analyst.post(
+        f"/proposals/{COALITION}/layers/naval/edit/",
+        {"description": layer.description, "area": "Azov", "version": layer.version},
+    )
+    for viewer in (client, analyst):
+        response = viewer.get(f"/proposals/{COALITION}/history/")
+        html = response.content.decode()
+        assert "j.doe.login" not in html.replace("(j.doe.login)", "")  # header's own sign-out
+        assert list(response.context["page_obj"])[0].who == "an analyst"
