@@ -65,6 +65,18 @@ def analyst(db, django_user_model):
 
 
 @pytest.fixture
+def bob(db, django_user_model):
+    """A second analyst."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        "bob", password="analyst-pass-2025", first_name="Bob", last_name="Editor"
+    )
+    user.groups.add(Group.objects.get(name="Analysts"))
+    return user
+
+
+@pytest.fixture
 def analyst_client(client, analyst):
     client.force_login(analyst)
     return client

@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 
@@ -22,15 +21,6 @@ def naval() -> Layer:
 
 def form(area: str, version: int) -> dict:
     return {"description": "Naval units oversee navigation.", "area": area, "version": version}
-
-
-@pytest.fixture
-def bob(django_user_model):
-    user = django_user_model.objects.create_user(
-        "bob", password="analyst-pass-2025", first_name="Bob", last_name="Editor"
-    )
-    user.groups.add(Group.objects.get(name="Analysts"))
-    return user
 
 
 @pytest.mark.django_db

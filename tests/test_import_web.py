@@ -5,7 +5,6 @@ import io
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -96,15 +95,6 @@ def test_outsiders_are_refused(client, outsider_client, seeded, tmp_path):
 
 COALITION = "coalition-of-the-willing-security-concept"
 NAVAL_EDIT = f"/proposals/{COALITION}/layers/naval/edit/"
-
-
-@pytest.fixture
-def bob(django_user_model):
-    user = django_user_model.objects.create_user(
-        "bob", password="analyst-pass-2025", first_name="Bob", last_name="Editor"
-    )
-    user.groups.add(Group.objects.get(name="Analysts"))
-    return user
 
 
 def naval() -> Layer:

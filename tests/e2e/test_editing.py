@@ -2,8 +2,11 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from playwright.sync_api import Browser, Page, expect
+from django.db import OperationalError
+from django.test import RequestFactory
+from playwright.sync_api import Browser, Page, Route, expect
 
+from config.views import server_error
 from proposals.models import Layer, Proposal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -28,6 +31,9 @@ def sign_in(page: Page, username: str, next_url: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(next_url)
+    # The URL changes as soon as the page starts loading; its hx- links do something in place only
+    # once htmx has wired them up, which the page marks on <html>.
+    expect(page.locator("html[data-htmx-ready]")).to_have_count(1)
     # A marker that only survives if the page is never reloaded.
     page.evaluate("window.notReloaded = true")
 
@@ -166,39 +172,103 @@ def test_with_javascript_off_editing_works_as_full_pages(browser: Browser, live_
     context.close()
 
 
-def test_a_refused_save_is_explained_not_silent(browser: Browser, live_server, analysts):
+def test_a_form_swapped_in_is_live_the_moment_it_appears(page: Page, analysts):
+    """htmx wires up and focuses what it swaps in within the same task as it inserts it.
+
+    With a settle delay the form sat on the page unwired for a moment: a Save clicked then posted
+    natively, and the delayed autofocus pulled the caret out of a field the analyst had already
+    moved to, so her typing went into the Description instead of the Area.
+    """
+    sign_in(page, "alice", COALITION)
+    # A mutation observer reports the form at the first moment a click or a key could reach it:
+    # its callback runs as soon as the script that inserted the form has finished.
+    page.evaluate(
+        """() => new MutationObserver((records, observer) => {
+            const form = document.getElementById("form-layer-naval");
+            if (!form) return;
+            observer.disconnect();
+            window.formAtFirstSight = {
+                settling: form.classList.contains("htmx-settling"),
+                focused: document.activeElement.id,
+            };
+        }).observe(document.body, {childList: true, subtree: true})"""
+    )
+    page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
+    first_sight = page.wait_for_function("window.formAtFirstSight").json_value()
+    assert first_sight == {"settling": False, "focused": "f-layer-naval-description"}
+
+    form = page.locator("#form-layer-naval")
+    form.get_by_label("Area").fill("Typed straight away")
+    expect(form.get_by_label("Area")).to_have_value("Typed straight away")
+    expect(form.get_by_label("Description")).to_have_value(
+        Layer.objects.get(kind__slug="naval").description
+    )
+
+
+def fail_a_save(browser: Browser, live_server, break_the_save, status: int, message: str) -> None:
+    """Alice's inline save fails with `status`: she is told why and keeps what she typed."""
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    # Only the refusal itself may show in the console: no policy violation, no script error.
+    # Only the failed request itself may show in the console: no policy violation, no script error.
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on(
         "console",
         lambda msg: (
-            problems.append(msg.text) if msg.type == "error" and "403" not in msg.text else None
+            problems.append(msg.text)
+            if msg.type == "error" and str(status) not in msg.text
+            else None
         ),
     )
     sign_in(page, "alice", COALITION)
     page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
     form = page.locator("#form-layer-naval")
-    # The form is in place once htmx has settled it and moved the focus into it.
-    expect(form.get_by_label("Description")).to_be_focused()
     form.get_by_label("Area").fill("An area that is never saved")
-    # Meanwhile her cookies go (she signed out in another tab, or the browser dropped them), so
-    # the save can no longer be tied to her: refused with a 403.
-    context.clear_cookies()
+    break_the_save(page)
     form.get_by_role("button", name="Save").click()
 
     alert = page.locator("#request-error")
     expect(alert).to_be_visible()
-    expect(alert).to_contain_text("you may have been signed out")
+    expect(alert).to_contain_text(message)
     expect(alert).to_be_focused()
-    # The form stays on the screen and nothing was written.
-    expect(form.get_by_label("Area")).to_be_visible()
+    # Nothing is lost from the screen and nothing was written.
+    expect(form.get_by_label("Area")).to_have_value("An area that is never saved")
     assert still_the_same_page(page)
     assert Layer.objects.get(kind__slug="naval").area != "An area that is never saved"
     alert.get_by_role("button", name="Dismiss").click()
     expect(alert).to_be_hidden()
     context.close()
     assert problems == []
+
+
+def test_a_refused_save_is_explained_not_silent(browser: Browser, live_server, analysts):
+    def drop_the_cookies(page: Page) -> None:
+        # Her cookies go (she signed out in another tab, or the browser dropped them), so the
+        # save can no longer be tied to her: refused with a 403.
+        page.context.clear_cookies()
+
+    fail_a_save(browser, live_server, drop_the_cookies, 403, "you may have been signed out")
+
+
+def test_a_save_while_the_database_is_down_is_explained(browser: Browser, live_server, analysts):
+    # The site's own answer when the database cannot be reached.
+    try:
+        raise OperationalError("connection to server failed")
+    except OperationalError:
+        down = server_error(RequestFactory().post("/"))
+    assert down.status_code == 503
+
+    def take_the_database_away(page: Page) -> None:
+        def answer(route: Route) -> None:
+            if route.request.method != "POST":
+                return route.continue_()
+            route.fulfill(
+                status=down.status_code,
+                headers=dict(down.items()),
+                body=down.content,
+            )
+
+        page.route("**/layers/naval/edit/", answer)
+
+    fail_a_save(browser, live_server, take_the_database_away, 503, "database is not answering")
