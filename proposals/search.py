@@ -172,6 +172,7 @@ def on_change(sender, instance, **kwargs) -> None:
     else:
         ids = {proposal_id_of(instance)} - {None}
     if ids:
+        writes.lock_proposals(ids)  # in the write path's order: an actor may concern many
         refresh(ids)
 
 

@@ -83,8 +83,9 @@ def change(user, proposal_ids: Iterable[int | None] = ()) -> Iterator[None]:
 
 
 def lock_proposals(ids: Iterable[int]) -> None:
+    """Lock proposals in ascending id (outside a transaction each statement stands alone)."""
     ids = sorted(set(ids))
-    if ids:
+    if ids and transaction.get_connection().in_atomic_block:
         list(Proposal.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
 
 
