@@ -1,14 +1,9 @@
-"""The domain: proposals for monitoring a ceasefire, their layers, preconditions, backers and sources.
-
-Code values (statuses, layer kind slugs) are part of the public contract (CONTRACT.md): they appear in
-URLs and CSV files, and the database refuses any other value.
-"""
+"""Proposals, their layers and preconditions, and the addresses they live at."""
 
 from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,85 +11,17 @@ from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-
-def choices_check(
-    field: str, choices: type[models.TextChoices], name: str
-) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
-
-
-class ActorKind(models.TextChoices):
-    STATE = "state", "State"
-    ORGANISATION = "organisation", "International organisation"
-    COALITION = "coalition", "Coalition"
-    PERSON = "person", "Person"
-
-
-class ProposalStatus(models.TextChoices):
-    FLOATED = "floated", "Floated"
-    UNDER_DISCUSSION = "under_discussion", "Under discussion"
-    AGREED = "agreed", "Agreed"
-    OPERATIONAL = "operational", "Operational"
-    SHELVED = "shelved", "Shelved"
-
-
-class PreconditionStatus(models.TextChoices):
-    UNMET = "unmet", "Unmet"
-    IN_PROGRESS = "in_progress", "In progress"
-    MET = "met", "Met"
-
-
-ANALYSTS_GROUP = "Analysts"
-
-
-class VersionedModel(models.Model):
-    """A record whose `version` rises on every save, so that a save based on an old copy is caught."""
-
-    version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="Raised on every save; a stale save is refused."
-    )
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            self.version += 1
-        super().save(*args, **kwargs)
-
-
-def is_analyst(user) -> bool:
-    """Analysts are the members of the group Analysts; superusers can do everything they can."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if not hasattr(user, "_is_analyst"):
-        user._is_analyst = user.groups.filter(name=ANALYSTS_GROUP).exists()
-    return user._is_analyst
-
-
-class Actor(models.Model):
-    """A state, an international organisation, a coalition or a person that backs or must act."""
-
-    Kind = ActorKind
-
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True, help_text="Used in URLs: ?actor=<slug>.")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STATE)
-    description = models.TextField(blank=True, help_text="Who this is, in a sentence.")
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [choices_check("kind", ActorKind, "actor_kind_valid")]
-
-    def __str__(self) -> str:
-        return self.name
+from .actors import Actor
+from .base import (
+    PreconditionStatus,
+    ProposalStatus,
+    VersionedModel,
+    choices_check,
+    is_analyst,
+    split_lines,
+)
 
 
 class ProposalQuerySet(models.QuerySet):
@@ -362,166 +289,6 @@ class Precondition(VersionedModel):
             seen.add(current.pk)
             current = current.depends_on
         return False
-
-
-class Source(models.Model):
-    """A published report that the records cite."""
-
-    publisher = models.CharField(max_length=200, help_text="E.g. 'dpa, carried by NAN'.")
-    title = models.CharField(max_length=300)
-    url = models.URLField(max_length=500, blank=True, verbose_name="URL")
-    published_on = models.DateField(null=True, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-published_on", "title"]
-        constraints = [
-            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.publisher}: {self.title}"
-
-
-class Citation(VersionedModel):
-    """A short quotation from a source, supporting exactly one proposal, layer or precondition."""
-
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    quote = models.TextField(max_length=1000, help_text="The exact words, kept short.")
-    attributed_to = models.CharField(
-        max_length=300, blank=True, help_text="Who said or wrote it, if not the publisher."
-    )
-    proposal = models.ForeignKey(
-        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
-    )
-    layer = models.ForeignKey(
-        Layer, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
-    )
-    precondition = models.ForeignKey(
-        Precondition, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(proposal__isnull=False, layer__isnull=True, precondition__isnull=True)
-                    | Q(proposal__isnull=True, layer__isnull=False, precondition__isnull=True)
-                    | Q(proposal__isnull=True, layer__isnull=True, precondition__isnull=False)
-                ),
-                name="citation_supports_exactly_one_claim",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"“{self.quote[:60]}” ({self.source.publisher})"
-
-    def clean(self) -> None:
-        super().clean()
-        if sum(bool(x) for x in (self.proposal_id, self.layer_id, self.precondition_id)) != 1:
-            raise ValidationError(
-                "A citation supports exactly one thing: choose a proposal, a layer or a precondition."
-            )
-
-    @property
-    def claim(self) -> Proposal | Layer | Precondition:
-        """What the citation supports."""
-        return self.layer or self.precondition or self.proposal
-
-
-class Event(models.Model):
-    """A dated event (a statement, a summit) on the timeline of the proposals it concerns."""
-
-    date = models.DateField()
-    title = models.CharField(max_length=300)
-    place = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True)
-    proposals = models.ManyToManyField(Proposal, blank=True, related_name="events")
-
-    history = HistoricalRecords(m2m_fields=[proposals])
-
-    class Meta:
-        ordering = ["date", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.title}"
-
-
-def split_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def unique_slug(text: str, taken: set[str], max_length: int = 100) -> str:
-    """A slug for `text` that is not in `taken`, with a numeric suffix when needed."""
-    base = slugify(text)[:max_length].strip("-") or "item"
-    slug, n = base, 2
-    while slug in taken:
-        suffix = f"-{n}"
-        slug = f"{base[: max_length - len(suffix)]}{suffix}"
-        n += 1
-    return slug
-
-
-def proposal_id_of(instance: models.Model) -> int | None:
-    """The proposal a record belongs to, if any (a citation's, through what it supports)."""
-    if isinstance(instance, Proposal):
-        return instance.pk
-    if isinstance(instance, (Layer, Precondition)):
-        return instance.proposal_id
-    if isinstance(instance, Citation):
-        if instance.proposal_id:
-            return instance.proposal_id
-        related = Layer if instance.layer_id else Precondition
-        related_id = instance.layer_id or instance.precondition_id
-        return related.objects.filter(pk=related_id).values_list("proposal_id", flat=True).first()
-    return None
-
-
-class ImportBatch(models.Model):
-    """An uploaded CSV file between its preview and its application."""
-
-    kind = models.CharField(max_length=20)
-    filename = models.CharField(max_length=255, blank=True)
-    content = models.BinaryField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    # The version of every record the file names, as the preview saw it (None: not on file yet);
-    # Apply refuses if any has moved since.
-    versions = models.JSONField(default=dict, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.kind} import {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
-class DataVersion(models.Model):
-    """One number that rises with every change to the data, in the same transaction.
-
-    Derived figures (the list's facet counts) are cached under it, so that a cached figure is
-    never older than the data it was computed from, in any process.
-    """
-
-    value = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"data version {self.value}"
-
-    @classmethod
-    def current(cls) -> int:
-        return cls.objects.filter(pk=1).values_list("value", flat=True).first() or 0
-
-    @classmethod
-    def bump(cls) -> None:
-        if not cls.objects.filter(pk=1).update(value=models.F("value") + 1):
-            cls.objects.get_or_create(pk=1, defaults={"value": 1})
 
 
 @receiver(post_delete, sender=Proposal)

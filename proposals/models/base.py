@@ -1,0 +1,79 @@
+"""What the records share: code values, versioning, who counts as an analyst, small helpers."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.text import slugify
+
+
+def choices_check(
+    field: str, choices: type[models.TextChoices], name: str
+) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class ActorKind(models.TextChoices):
+    STATE = "state", "State"
+    ORGANISATION = "organisation", "International organisation"
+    COALITION = "coalition", "Coalition"
+    PERSON = "person", "Person"
+
+
+class ProposalStatus(models.TextChoices):
+    FLOATED = "floated", "Floated"
+    UNDER_DISCUSSION = "under_discussion", "Under discussion"
+    AGREED = "agreed", "Agreed"
+    OPERATIONAL = "operational", "Operational"
+    SHELVED = "shelved", "Shelved"
+
+
+class PreconditionStatus(models.TextChoices):
+    UNMET = "unmet", "Unmet"
+    IN_PROGRESS = "in_progress", "In progress"
+    MET = "met", "Met"
+
+
+ANALYSTS_GROUP = "Analysts"
+
+
+class VersionedModel(models.Model):
+    """A record whose `version` rises on every save, so that a save based on an old copy is caught."""
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised on every save; a stale save is refused."
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+def is_analyst(user) -> bool:
+    """Analysts are the members of the group Analysts; superusers can do everything they can."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_is_analyst"):
+        user._is_analyst = user.groups.filter(name=ANALYSTS_GROUP).exists()
+    return user._is_analyst
+
+
+def split_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def unique_slug(text: str, taken: set[str], max_length: int = 100) -> str:
+    """A slug for `text` that is not in `taken`, with a numeric suffix when needed."""
+    base = slugify(text)[:max_length].strip("-") or "item"
+    slug, n = base, 2
+    while slug in taken:
+        suffix = f"-{n}"
+        slug = f"{base[: max_length - len(suffix)]}{suffix}"
+        n += 1
+    return slug

@@ -1,0 +1,65 @@
+"""What the site keeps about its own work: uploaded imports and the data version."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .evidence import Citation
+from .proposals import Layer, Precondition, Proposal
+
+
+def proposal_id_of(instance: models.Model) -> int | None:
+    """The proposal a record belongs to, if any (a citation's, through what it supports)."""
+    if isinstance(instance, Proposal):
+        return instance.pk
+    if isinstance(instance, (Layer, Precondition)):
+        return instance.proposal_id
+    if isinstance(instance, Citation):
+        if instance.proposal_id:
+            return instance.proposal_id
+        related = Layer if instance.layer_id else Precondition
+        related_id = instance.layer_id or instance.precondition_id
+        return related.objects.filter(pk=related_id).values_list("proposal_id", flat=True).first()
+    return None
+
+
+class ImportBatch(models.Model):
+    """An uploaded CSV file between its preview and its application."""
+
+    kind = models.CharField(max_length=20)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    # The version of every record the file names, as the preview saw it (None: not on file yet);
+    # Apply refuses if any has moved since.
+    versions = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class DataVersion(models.Model):
+    """One number that rises with every change to the data, in the same transaction.
+
+    Derived figures (the list's facet counts) are cached under it, so that a cached figure is
+    never older than the data it was computed from, in any process.
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"data version {self.value}"
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(value=models.F("value") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"value": 1})
