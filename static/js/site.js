@@ -42,4 +42,11 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-request-error-dismiss]")) box().hidden = true;
   });
+
+  // htmx wires up the page once it has loaded and then announces it with htmx:load on <body>;
+  // until then a click on an hx- link is a plain navigation. Mark the moment, for browser tests
+  // and tools that need the page's in-place editing to be live.
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target === document.body) document.documentElement.setAttribute("data-htmx-ready", "");
+  });
 })();
