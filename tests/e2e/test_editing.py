@@ -1,5 +1,7 @@
 """An analyst edits in place in real Chromium: no page reloads, errors shown, conflicts caught."""
 
+import json
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import OperationalError
@@ -187,14 +189,17 @@ def test_a_form_swapped_in_is_live_the_moment_it_appears(page: Page, analysts):
             const form = document.getElementById("form-layer-naval");
             if (!form) return;
             observer.disconnect();
-            window.formAtFirstSight = {
+            document.documentElement.dataset.formAtFirstSight = JSON.stringify({
                 settling: form.classList.contains("htmx-settling"),
                 focused: document.activeElement.id,
-            };
+            });
         }).observe(document.body, {childList: true, subtree: true})"""
     )
     page.locator("#layer-naval").get_by_role("link", name="Edit the Naval units layer").click()
-    first_sight = page.wait_for_function("window.formAtFirstSight").json_value()
+    # Waiting on an attribute, not on a JavaScript predicate: the site's CSP forbids eval, which
+    # Playwright's polling of a predicate needs.
+    page.wait_for_selector("html[data-form-at-first-sight]", state="attached")
+    first_sight = json.loads(page.evaluate("document.documentElement.dataset.formAtFirstSight"))
     assert first_sight == {"settling": False, "focused": "f-layer-naval-description"}
 
     form = page.locator("#form-layer-naval")
