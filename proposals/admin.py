@@ -8,18 +8,22 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import writes
-from .forms import VersionedForm
+from .forms import DatedStatusForm, VersionedForm
 from .models import (
     Actor,
     Citation,
+    Commitment,
     Event,
     Layer,
     LayerKind,
+    Position,
     Precondition,
     PreconditionStatus,
     Proposal,
+    ProposalRelation,
     RetiredSlug,
     Source,
+    StatusChange,
     VersionedModel,
     proposal_id_of,
 )
@@ -54,6 +58,10 @@ class VersionedAdminForm(VersionedForm):
             except writes.Conflict as conflict:
                 raise forms.ValidationError(conflict_message(self.instance, conflict)) from None
         return data
+
+
+class DatedStatusAdminForm(VersionedAdminForm, DatedStatusForm):
+    """A proposal's or precondition's admin form: a new status is recorded as a dated change."""
 
 
 def conflict_message(instance: VersionedModel, conflict: writes.Conflict) -> str:
@@ -104,28 +112,46 @@ class WriteAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         expected = form.cleaned_data.get("version") if change else None
+
+        def save():
+            super(WriteAdmin, self).save_model(request, obj, form, change)
+            if isinstance(form, DatedStatusForm):
+                form.record_status(obj)
+            return obj
+
         if isinstance(obj, VersionedModel) and expected is not None:
-            save = super().save_model
-            writes.save(obj, expected, request.user, lambda: save(request, obj, form, change))
+            writes.save(obj, expected, request.user, save)
         else:
-            super().save_model(request, obj, form, change)
+            writes.create(request.user, proposal_id_of(obj), save)
+
+    def delete_model(self, request, obj) -> None:
+        writes.delete(obj, None, request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            writes.delete(obj, None, request.user)
 
     def save_formset(self, request, form, formset, change) -> None:
-        expected = {
-            id(f.instance): f.cleaned_data.get("version")
-            for f in formset.forms
-            if getattr(f, "cleaned_data", None)
-        }
+        forms_of = {id(f.instance): f for f in formset.forms if getattr(f, "cleaned_data", None)}
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            writes.delete(obj, expected.get(id(obj)), request.user)
+            writes.delete(obj, forms_of[id(obj)].cleaned_data.get("version"), request.user)
         for obj in instances:
-            version = expected.get(id(obj))
-            if obj.pk and version is not None:
-                writes.save(obj, version, request.user, obj.save)
-            else:
-                writes.create(request.user, proposal_id_of(obj), obj.save)
+            self.save_inline(request, obj, forms_of.get(id(obj)))
         formset.save_m2m()
+
+    def save_inline(self, request, obj, form) -> None:
+        def save():
+            obj.save()
+            if isinstance(form, DatedStatusForm):
+                form.record_status(obj)
+            return obj
+
+        version = form.cleaned_data.get("version") if form is not None else None
+        if obj.pk and version is not None:
+            writes.save(obj, version, request.user, save)
+        else:
+            writes.create(request.user, proposal_id_of(obj), save)
 
 
 class CitationInline(admin.TabularInline):
@@ -152,10 +178,10 @@ class LayerInline(admin.StackedInline):
 
 class PreconditionInline(admin.StackedInline):
     model = Precondition
-    form = VersionedAdminForm
+    form = DatedStatusAdminForm
     fk_name = "proposal"
     fields = [
-        ("slug", "status", "display_order"),
+        ("slug", "status", "status_changed_on", "display_order"),
         "description",
         ("responsible", "layer", "depends_on"),
         "version",
@@ -174,9 +200,27 @@ class PreconditionInline(admin.StackedInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class PositionInline(admin.TabularInline):
+    model = Position
+    form = VersionedAdminForm
+    fields = ["actor", "stance", "stated_on", "statement", "version"]
+    autocomplete_fields = ["actor"]
+    extra = 0
+    show_change_link = True
+
+
+class RelationInline(admin.TabularInline):
+    model = ProposalRelation
+    form = VersionedAdminForm
+    fk_name = "proposal"
+    fields = ["kind", "other", "note", "version"]
+    autocomplete_fields = ["other"]
+    extra = 0
+
+
 @admin.register(Proposal)
 class ProposalAdmin(WriteAdmin):
-    form = VersionedAdminForm
+    form = DatedStatusAdminForm
     list_display = [
         "title",
         "status",
@@ -195,10 +239,15 @@ class ProposalAdmin(WriteAdmin):
     ]
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["proponents"]
-    readonly_fields = ["record_version", "created_at", "updated_at"]
+    readonly_fields = ["backed_by", "record_version", "created_at", "updated_at"]
     date_hierarchy = "first_reported"
-    inlines = [LayerInline, PreconditionInline, ProposalCitationInline]
+    inlines = [
+        LayerInline,
+        PreconditionInline,
+        PositionInline,
+        RelationInline,
+        ProposalCitationInline,
+    ]
     fieldsets = [
         (
             None,
@@ -206,15 +255,16 @@ class ProposalAdmin(WriteAdmin):
                 "fields": [
                     "title",
                     "slug",
-                    "status",
+                    ("status", "status_changed_on", "status_note"),
                     "is_published",
                     "first_reported",
-                    "proponents",
+                    "backed_by",
                     "summary",
                     "version",
                 ]
             },
         ),
+        ("Mission design", {"fields": ["mandate_source", "lead", "purpose", "armed"]}),
         (
             "Record",
             {"fields": ["record_version", "created_at", "updated_at"], "classes": ["collapse"]},
@@ -243,6 +293,11 @@ class ProposalAdmin(WriteAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else self.prepopulated_fields
 
+    @admin.display(description="Backed by")
+    def backed_by(self, obj) -> str:
+        names = ", ".join(actor.name for actor in obj.proponents.all()) if obj.pk else ""
+        return f"{names or '—'} (from the positions below)"
+
     @admin.display(description="Layers", ordering="n_layers")
     def layer_count(self, obj):
         return obj.n_layers
@@ -250,6 +305,15 @@ class ProposalAdmin(WriteAdmin):
     @admin.display(description="Preconditions met")
     def met(self, obj):
         return f"{obj.n_met} of {obj.n_preconditions}"
+
+
+class CommitmentInline(admin.TabularInline):
+    model = Commitment
+    form = VersionedAdminForm
+    fields = ["actor", "phase", "quantity", "unit", "stated_on", "note", "version"]
+    autocomplete_fields = ["actor"]
+    extra = 0
+    show_change_link = True
 
 
 class LayerCitationInline(CitationInline):
@@ -276,7 +340,7 @@ class LayerAdmin(WriteAdmin):
     search_fields = ["proposal__title", "description", "area", "assets"]
     autocomplete_fields = ["proposal", "contributors"]
     readonly_fields = ["record_version", "created_at", "updated_at"]
-    inlines = [LayerCitationInline]
+    inlines = [CommitmentInline, LayerCitationInline]
 
 
 class PreconditionCitationInline(CitationInline):
@@ -285,7 +349,7 @@ class PreconditionCitationInline(CitationInline):
 
 @admin.register(Precondition)
 class PreconditionAdmin(WriteAdmin):
-    form = VersionedAdminForm
+    form = DatedStatusAdminForm
     list_display = ["description", "proposal", "status", "responsible", "updated_at"]
     list_filter = ["status"]
     list_select_related = ["proposal", "responsible"]
@@ -293,6 +357,47 @@ class PreconditionAdmin(WriteAdmin):
     autocomplete_fields = ["proposal", "responsible", "layer", "depends_on"]
     readonly_fields = ["record_version", "created_at", "updated_at"]
     inlines = [PreconditionCitationInline]
+
+
+@admin.register(Position)
+class PositionAdmin(WriteAdmin):
+    form = VersionedAdminForm
+    list_display = ["actor", "stance", "proposal", "stated_on"]
+    list_filter = ["stance"]
+    list_select_related = ["actor", "proposal"]
+    search_fields = ["actor__name", "proposal__title", "statement"]
+    autocomplete_fields = ["proposal", "actor"]
+    date_hierarchy = "stated_on"
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(WriteAdmin):
+    form = VersionedAdminForm
+    list_display = ["actor", "phase", "quantity", "unit", "layer", "stated_on"]
+    list_filter = ["phase", "unit"]
+    list_select_related = ["actor", "layer__kind", "layer__proposal"]
+    search_fields = ["actor__name", "layer__proposal__title", "note"]
+    autocomplete_fields = ["layer", "actor"]
+    date_hierarchy = "stated_on"
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(WriteAdmin):
+    form = VersionedAdminForm
+    list_display = ["proposal", "precondition", "status", "changed_on"]
+    list_select_related = ["proposal", "precondition"]
+    search_fields = ["proposal__title", "note"]
+    autocomplete_fields = ["proposal", "precondition"]
+    date_hierarchy = "changed_on"
+
+
+@admin.register(ProposalRelation)
+class ProposalRelationAdmin(WriteAdmin):
+    form = VersionedAdminForm
+    list_display = ["proposal", "kind", "other"]
+    list_filter = ["kind"]
+    list_select_related = ["proposal", "other"]
+    autocomplete_fields = ["proposal", "other"]
 
 
 @admin.register(LayerKind)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.text import slugify
 
+from . import writes
 from .models import (
     Actor,
     Citation,
@@ -49,28 +53,81 @@ class VersionedForm(forms.ModelForm):
         self.fields["version"].required = not self.instance._state.adding
 
 
-class ProposalForm(forms.ModelForm):
+class DatedStatusForm(forms.ModelForm):
+    """A form with `status`: it asks when a new status came about in the world, and records the
+    change as a StatusChange (the record's status is then its latest change's)."""
+
+    status_changed_on = forms.DateField(
+        label="Status since",
+        required=False,
+        widget=forms.DateInput(**ISO_DATE),
+        help_text="When the status changed in the world (today if left empty).",
+    )
+    status_note = forms.CharField(
+        label="What changed it",
+        required=False,
+        max_length=500,
+        help_text="Optional: what happened, in a sentence.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.new = self.instance._state.adding
+        self.fields["status_changed_on"].initial = timezone.localdate()
+
+    def clean_status_changed_on(self) -> dt.date:
+        day = self.cleaned_data["status_changed_on"] or timezone.localdate()
+        if day > timezone.localdate():
+            raise forms.ValidationError("A status change cannot be dated in the future.")
+        return day
+
+    def save(self, commit: bool = True):
+        saved = super().save(commit)
+        if commit:
+            self.record_status(saved)
+        return saved
+
+    def record_status(self, saved) -> None:
+        """Record the new status as a dated change (the admin calls it after its own save)."""
+        if not (self.new or "status" in self.changed_data):
+            return
+        precondition = saved if isinstance(saved, Precondition) else None
+        writes.record_status_change(
+            saved.proposal if precondition else saved,
+            precondition,
+            saved.status,
+            self.cleaned_data.get("status_changed_on") or timezone.localdate(),
+            self.cleaned_data.get("status_note", ""),
+        )
+
+
+MISSION_DESIGN = ["mandate_source", "lead", "purpose", "armed"]
+
+
+class ProposalForm(DatedStatusForm):
     class Meta:
         model = Proposal
-        fields = ["title", "slug", "status", "first_reported", "summary", "proponents"]
+        fields = ["title", "slug", "status", "first_reported", "summary", *MISSION_DESIGN]
         widgets = {
             "first_reported": forms.DateInput(**ISO_DATE),
             "summary": forms.Textarea(attrs={"rows": 6}),
-            "proponents": forms.SelectMultiple(attrs={"size": 8}),
+            "armed": forms.NullBooleanSelect,
         }
-        field_classes = {"proponents": ActorsField}
         labels = {"slug": "Address"}
         help_texts = {
             "slug": "Letters, numbers and hyphens; it becomes the address /proposals/<slug>/ "
             "and never changes. Leave empty to make it from the title.",
-            "proponents": "Hold Ctrl (⌘ on a Mac) to choose several.",
         }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "slug" in self.fields:
             self.fields["slug"].required = False
-        self.fields["proponents"].queryset = Actor.objects.order_by("name")
+        self.fields["armed"].widget.choices = [
+            ("unknown", "Not said"),
+            ("true", "Armed"),
+            ("false", "Unarmed"),
+        ]
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"] or slugify(self.cleaned_data.get("title", ""))[:100]
@@ -80,10 +137,10 @@ class ProposalForm(forms.ModelForm):
 
 
 class ProposalEditForm(VersionedForm, ProposalForm):
-    """The proposal's own fields; its address stays as it is."""
+    """The proposal's own fields; its address stays as it is, its backers follow the positions."""
 
     class Meta(ProposalForm.Meta):
-        fields = ["title", "status", "first_reported", "summary", "proponents"]
+        fields = ["title", "status", "first_reported", "summary", *MISSION_DESIGN]
 
 
 class PublishForm(VersionedForm):
@@ -129,7 +186,7 @@ class LayerEditForm(VersionedForm, LayerForm):
         fields = ["description", "area", "assets", "contributors"]
 
 
-class PreconditionForm(forms.ModelForm):
+class PreconditionForm(DatedStatusForm):
     class Meta:
         model = Precondition
         fields = ["description", "slug", "status", "responsible", "layer", "depends_on"]
@@ -172,7 +229,7 @@ class PreconditionEditForm(VersionedForm, PreconditionForm):
         fields = ["description", "status", "responsible", "layer", "depends_on"]
 
 
-class PreconditionStatusForm(VersionedForm):
+class PreconditionStatusForm(VersionedForm, DatedStatusForm):
     class Meta:
         model = Precondition
         fields = ["status"]

@@ -18,7 +18,18 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
-from .models import Actor, Citation, Layer, LayerKind, Precondition, Proposal
+from .models import (
+    Actor,
+    Citation,
+    Commitment,
+    Layer,
+    LayerKind,
+    Position,
+    Precondition,
+    Proposal,
+    ProposalRelation,
+    StatusChange,
+)
 
 EMPTY = "—"
 SAME_CHANGE_WITHIN = dt.timedelta(seconds=5)
@@ -29,6 +40,10 @@ FIELDS: dict[type[models.Model], list[str]] = {
     Layer: ["kind", "description", "area", "assets"],
     Precondition: ["slug", "description", "status", "responsible", "layer", "depends_on"],
     Citation: ["source", "quote", "attributed_to"],
+    Position: ["actor", "stance", "stated_on", "statement"],
+    Commitment: ["actor", "layer", "phase", "quantity", "unit", "stated_on", "note"],
+    StatusChange: ["precondition", "status", "changed_on", "note"],
+    ProposalRelation: ["kind", "other", "note"],
 }
 M2M: dict[type[models.Model], dict[str, str]] = {
     Proposal: {"proponents": "actor"},
@@ -212,6 +227,14 @@ def subject(model: type[models.Model], record, kinds: dict[int, LayerKind]) -> t
         return (f"{kind.name} layer", f"layer-{kind.slug}") if kind else ("A layer", "layers")
     if model is Precondition:
         return f"Precondition “{record.slug}”", f"precondition-{record.slug}"
+    if model is Position:
+        return "A position", "positions"
+    if model is Commitment:
+        return "A commitment", "layers"
+    if model is StatusChange:
+        return ("A precondition's status" if record.precondition_id else "The status"), "status"
+    if model is ProposalRelation:
+        return "A relation to another proposal", "relations"
     quote = record.quote if len(record.quote) <= 60 else record.quote[:57] + "…"
     return f"Citation “{quote}”", "sources"
 
@@ -231,11 +254,24 @@ def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
     }
     layer_ids = {r.id for r in histories[Layer]}
     precondition_ids = {r.id for r in histories[Precondition]}
+    for model in (Position, StatusChange, ProposalRelation):
+        histories[model] = list(
+            model.history.filter(proposal_id=proposal.pk).select_related("history_user")
+        )
+    histories[Commitment] = list(
+        Commitment.history.filter(layer_id__in=layer_ids).select_related("history_user")
+    )
+    claims = {
+        "position_id__in": {r.id for r in histories[Position]},
+        "commitment_id__in": {r.id for r in histories[Commitment]},
+        "status_change_id__in": {r.id for r in histories[StatusChange]},
+    }
     histories[Citation] = list(
         Citation.history.filter(
             Q(proposal_id=proposal.pk)
             | Q(layer_id__in=layer_ids)
             | Q(precondition_id__in=precondition_ids)
+            | Q(**{name: ids for name, ids in claims.items() if ids}, _connector=Q.OR)
         ).select_related("history_user")
     )
 

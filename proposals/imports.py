@@ -203,8 +203,22 @@ def record(plan: ImportPlan, line: int, identity: str, instance, values: dict, m
         instance.save()
         for name, targets in m2m.items():
             getattr(instance, name).set(targets)
+        if "status" in changes:
+            status_imported(instance)
 
     plan.rows.append(RowPlan(line, identity, "update", changes, apply, instance))
+
+
+def status_imported(record: Proposal | Precondition) -> None:
+    """A status set by an import is a change of today, like one made in the editing forms."""
+    precondition = record if isinstance(record, Precondition) else None
+    writes.record_status_change(
+        precondition.proposal if precondition else record,
+        precondition,
+        record.status,
+        timezone.localdate(),
+        "Set by a CSV import.",
+    )
 
 
 def plan_proposal(plan, check, row, existing, actors, kinds) -> None:
@@ -218,15 +232,14 @@ def plan_proposal(plan, check, row, existing, actors, kinds) -> None:
     proposal = existing["proposals"].get(slug)
     if proposal is None and (error := new_proposal_slug_error(slug, existing["retired"])):
         check.error("slug", error)
-    proponents = check.actors("proponents", actors)
+    # `proponents` is derived from the positions (positions.csv), like `layer_kinds`: not read.
     if not check.ok:
         return
 
     def create():
-        new = Proposal.objects.create(slug=slug, **values)
-        new.proponents.set(proponents)
+        status_imported(Proposal.objects.create(slug=slug, **values))
 
-    record(plan, check.line, slug, proposal, values, {"proponents": proponents}, create)
+    record(plan, check.line, slug, proposal, values, None, create)
 
 
 def plan_layer(plan, check, row, existing, actors, kinds) -> None:
@@ -291,7 +304,7 @@ def plan_precondition(plan, check, row, existing, actors, kinds) -> None:
     precondition = existing["preconditions"].get((proposal.slug, slug))
 
     def create():
-        Precondition.objects.create(proposal=proposal, slug=slug, **values)
+        status_imported(Precondition.objects.create(proposal=proposal, slug=slug, **values))
 
     record(plan, check.line, f"{proposal.slug} / {slug}", precondition, values, None, create)
 

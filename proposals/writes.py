@@ -5,6 +5,9 @@ Every writer takes its locks in one order, so that two writers can never wait on
 2. the record itself (SELECT … FOR UPDATE), whose version is then checked;
 3. shared rows last: the data version, raised once as the transaction's last statement.
 Whatever the change writes is recorded in the history under the analyst who made it.
+
+What other records derive from a change is settled here too, in the same transaction: a proposal's
+backers follow its positions, and a proposal's or precondition's status its latest dated change.
 """
 
 from __future__ import annotations
@@ -20,7 +23,17 @@ from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 
 from .history import Since, changes_since
-from .models import DataVersion, Event, Proposal, VersionedModel, proposal_id_of
+from .models import (
+    BACKING,
+    DataVersion,
+    Event,
+    Position,
+    Precondition,
+    Proposal,
+    StatusChange,
+    VersionedModel,
+    proposal_id_of,
+)
 
 T = TypeVar("T")
 
@@ -105,13 +118,18 @@ def save(instance: VersionedModel, expected: int, user, write: Callable[[], T]) 
     with change(user, [proposal_id_of(instance)]):
         current = lock_version(instance, expected)
         instance.version = current.version
-        return write()
+        result = write()
+        settle(instance)
+        return result
 
 
 def create(user, proposal_id: int | None, write: Callable[[], T]) -> T:
     """Run `write`, which creates records of one proposal (IntegrityError if one exists)."""
     with change(user, [proposal_id]):
-        return write()
+        result = write()
+        if isinstance(result, models.Model):
+            settle(result)
+        return result
 
 
 def delete(instance: models.Model, expected: int | None, user) -> None:
@@ -120,6 +138,50 @@ def delete(instance: models.Model, expected: int | None, user) -> None:
         if expected is not None:
             lock_version(instance, expected)
         instance.delete()
+        settle(instance)
+
+
+def settle(instance: models.Model) -> None:
+    """Bring what derives from `instance` up to date (after it was saved or deleted)."""
+    if isinstance(instance, Position):
+        sync_backers(instance.proposal_id)
+    elif isinstance(instance, StatusChange):
+        sync_status(instance.proposal_id, instance.precondition_id)
+
+
+def sync_backers(proposal_id: int) -> None:
+    """The proposal's backers: actors whose latest position is to propose or support it."""
+    latest: dict[int, str] = {}
+    for actor_id, stance in (
+        Position.objects.filter(proposal_id=proposal_id)
+        .order_by("stated_on", "pk")
+        .values_list("actor_id", "stance")
+    ):
+        latest[actor_id] = stance
+    backers = {actor for actor, stance in latest.items() if stance in BACKING}
+    proposal = Proposal.objects.get(pk=proposal_id)
+    if set(proposal.proponents.values_list("pk", flat=True)) != backers:
+        proposal.proponents.set(backers)
+
+
+def sync_status(proposal_id: int, precondition_id: int | None) -> None:
+    """A proposal's or precondition's status: that of its latest dated change, if any."""
+    latest = (
+        StatusChange.objects.filter(proposal_id=proposal_id, precondition_id=precondition_id)
+        .order_by("-changed_on", "-pk")
+        .values_list("status", flat=True)
+        .first()
+    )
+    if latest is None:
+        return
+    record = (
+        Precondition.objects.get(pk=precondition_id)
+        if precondition_id
+        else Proposal.objects.get(pk=proposal_id)
+    )
+    if record.status != latest:
+        record.status = latest
+        record.save()
 
 
 def remove_event(event: Event, proposal: Proposal, user) -> None:
@@ -129,3 +191,17 @@ def remove_event(event: Event, proposal: Proposal, user) -> None:
             event.proposals.remove(proposal)
         else:
             event.delete()
+
+
+def record_status_change(
+    proposal: Proposal, precondition: Precondition | None, status: str, day, note: str = ""
+) -> StatusChange:
+    """A dated status change (one a day per record: a second that day replaces the first)."""
+    changed, _ = StatusChange.objects.update_or_create(
+        proposal=proposal,
+        precondition=precondition,
+        changed_on=day,
+        defaults={"status": status, "note": note},
+    )
+    settle(changed)
+    return changed

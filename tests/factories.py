@@ -2,15 +2,21 @@ import datetime as dt
 
 import factory
 
+from proposals import writes
 from proposals.models import (
     Actor,
     Citation,
+    Commitment,
     Event,
     Layer,
     LayerKind,
+    Phase,
+    Position,
     Precondition,
     Proposal,
     Source,
+    Stance,
+    Unit,
 )
 
 
@@ -38,8 +44,11 @@ class ProposalFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def proponents(self, create, extracted, **kwargs):
+        """Backers, as the site records them: a `proposes` position each."""
         if create and extracted:
-            self.proponents.set(extracted)
+            for actor in extracted:
+                PositionFactory(proposal=self, actor=actor, stance=Stance.PROPOSES)
+            writes.sync_backers(self.pk)
 
 
 def layer_kind(slug: str) -> LayerKind:
@@ -125,3 +134,26 @@ def full_proposal(n_layers: int = 2, n_preconditions: int = 2, **kwargs) -> Prop
     CitationFactory(proposal=proposal)
     EventFactory(proposals=[proposal])
     return proposal
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Position
+
+    proposal = factory.SubFactory(ProposalFactory)
+    actor = factory.SubFactory(ActorFactory)
+    stance = Stance.SUPPORTS
+    stated_on = dt.date(2025, 3, 25)
+    statement = "Said so in a made-up statement."
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commitment
+
+    layer = factory.SubFactory(LayerFactory)
+    actor = factory.SubFactory(ActorFactory)
+    phase = Phase.PLEDGED
+    quantity = 1000
+    unit = Unit.TROOPS
+    stated_on = dt.date(2025, 4, 1)

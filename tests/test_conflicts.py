@@ -116,6 +116,10 @@ def test_admin_refuses_a_stale_save(client, django_user_model, seeded):
             "preconditions-INITIAL_FORMS": 0,
             "citations-TOTAL_FORMS": 0,
             "citations-INITIAL_FORMS": 0,
+            "positions-TOTAL_FORMS": 0,
+            "positions-INITIAL_FORMS": 0,
+            "relations-TOTAL_FORMS": 0,
+            "relations-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 200
@@ -157,7 +161,7 @@ def test_admin_refuses_a_stale_inline_layer_and_keeps_the_input(
         "layers-0-area": "Sea of Azov",
         "layers-0-version": layer.version,
     }
-    for prefix in ("preconditions", "citations"):
+    for prefix in ("preconditions", "citations", "positions", "relations"):
         data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
     response = admin.post(f"/admin/proposals/proposal/{proposal.pk}/change/", data)
     assert response.status_code == 200
@@ -185,6 +189,8 @@ def test_admin_saves_go_through_the_write_path(client, django_user_model, seeded
             "version": layer.version,
             "citations-TOTAL_FORMS": 0,
             "citations-INITIAL_FORMS": 0,
+            "commitments-TOTAL_FORMS": 0,
+            "commitments-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302

@@ -51,7 +51,7 @@ def test_proposals_export_holds_the_seed(client, seeded):
     coalition = by_slug["coalition-of-the-willing-security-concept"]
     assert coalition["status"] == "under_discussion"
     assert coalition["layer_kinds"] == "air; naval; un_force; border_training; us_guarantor"
-    assert coalition["proponents"] == "Coalition of the willing; France; United Kingdom"
+    assert coalition["proponents"] == "France; United Kingdom"
     assert coalition["first_reported"] == "2025-03-25"
     assert (
         coalition["url"]

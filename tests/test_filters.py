@@ -92,8 +92,10 @@ def test_facet_counts_keep_the_other_filters(client, seeded):
         "us_guarantor": 0,
     }
     assert counts(response, "precondition") == {"unmet": 1, "in_progress": 0, "met": 0}
+    # Nobody backs or contributes to the UN mission yet; France backs the coalition's plan.
     actors = counts(response, "actor")
-    assert actors["united-nations"] == 1 and actors["france"] == 0
+    assert actors["united-nations"] == 0 and actors["france"] == 0
+    assert counts(client.get("/proposals/?status=under_discussion"), "actor")["france"] == 1
 
 
 def test_actor_facet_counts_each_proposal_once(client, db):

@@ -39,7 +39,7 @@ def test_history_shows_an_in_place_edit_with_the_analysts_name(client, analyst_c
     changes = {change.field: (change.old, change.new) for change in latest.changes}
     assert changes == {
         "Area": ("Black Sea", "Black Sea and Sea of Azov"),
-        "Contributors": ("Coalition of the willing", "France"),
+        "Contributors": ("—", "France"),
     }
     html = response.content.decode()
     assert "Alice Analyst" in html and "<del>Black Sea</del>" in html
@@ -146,7 +146,13 @@ def spread_out(proposal: Proposal) -> None:
 
     from django.utils import timezone
 
-    rows = [*Proposal.history.filter(id=proposal.pk), *Layer.history.filter(proposal=proposal)]
+    from proposals.models import StatusChange
+
+    rows = [
+        *Proposal.history.filter(id=proposal.pk),
+        *Layer.history.filter(proposal=proposal),
+        *StatusChange.history.filter(proposal=proposal),
+    ]
     start = timezone.now() - dt.timedelta(hours=1)
     for n, row in enumerate(sorted(rows, key=lambda row: row.history_date)):
         type(row).objects.filter(pk=row.pk).update(history_date=start + dt.timedelta(minutes=n))

@@ -99,10 +99,6 @@ def test_dry_run_writes_nothing(seeded, tmp_path):
             (PROPOSALS_HEADER + "\r\nnew-one," + "T" * 201 + ",floated,,,,,,,,\r\n").encode(),
             "column title",
         ),
-        (
-            (PROPOSALS_HEADER + "\r\nnew-one,New,floated,Atlantis,,,,,,,\r\n").encode(),
-            "names unknown actors: Atlantis",
-        ),
     ],
 )
 def test_bad_proposal_files_are_refused_whole_with_the_line_to_fix(

@@ -49,11 +49,21 @@ def test_seed_creates_the_two_proposals_of_the_report(seeded):
         "us_guarantor",
     ]
     assert coalition.layers.get(kind__slug="naval").area == "Black Sea"
-    assert set(coalition.proponents.values_list("name", flat=True)) == {
-        "France",
-        "United Kingdom",
-        "Coalition of the willing",
-    }
+    # Backed by France and the United Kingdom, whose positions cite the report's words.
+    assert set(coalition.proponents.values_list("name", flat=True)) == {"France", "United Kingdom"}
+    for position in coalition.positions.all():
+        assert position.stance == "proposes"
+        assert position.citations.get().quote == (
+            "France and Britain, along with other Ukraine-supporting countries, are working on a "
+            "security guarantees plan"
+        )
+    # The report names no provider for the air and naval layers, and the US guarantor layer is a
+    # role the plan gives the US, not a US commitment; the UN does not back its own mission.
+    for layer in coalition.layers.filter(kind__slug__in=["air", "naval", "us_guarantor"]):
+        assert not layer.contributors.exists(), layer
+    un = Proposal.objects.get(slug="un-peacekeeping-mission")
+    assert not un.proponents.exists() and not un.positions.exists()
+    assert not un.layers.get().contributors.exists()
 
 
 def test_seed_cites_its_source_for_every_layer_and_precondition_it_quotes(seeded):

@@ -4,12 +4,19 @@ Code values (statuses, layer kind slugs) are part of the public contract (CONTRA
 URLs and CSV files, and the database refuses any other value.
 """
 
-from .actors import Actor
+from .actors import Actor, Commitment, Position
 from .base import (
     ANALYSTS_GROUP,
+    BACKING,
     ActorKind,
+    MandateSource,
+    MissionPurpose,
+    Phase,
     PreconditionStatus,
     ProposalStatus,
+    RelationKind,
+    Stance,
+    Unit,
     VersionedModel,
     choices_check,
     is_analyst,
@@ -26,13 +33,25 @@ from .proposals import (
     Precondition,
     Proposal,
     ProposalQuerySet,
+    ProposalRelation,
     RetiredSlug,
     new_proposal_slug_error,
 )
-from .timeline import Event
+from .timeline import Event, StatusChange
 
 __all__ = [
     "ANALYSTS_GROUP",
+    "BACKING",
+    "Commitment",
+    "MandateSource",
+    "MissionPurpose",
+    "Phase",
+    "Position",
+    "ProposalRelation",
+    "RelationKind",
+    "Stance",
+    "StatusChange",
+    "Unit",
     "RESERVED_SLUGS",
     "SLUG",
     "Actor",

@@ -34,6 +34,61 @@ class PreconditionStatus(models.TextChoices):
     MET = "met", "Met"
 
 
+class Stance(models.TextChoices):
+    """An actor's stance on a proposal (CONTRACT's code values)."""
+
+    PROPOSES = "proposes", "Proposes"
+    SUPPORTS = "supports", "Supports"
+    CONDITIONAL = "conditional", "Supports on conditions"
+    UNDECIDED = "undecided", "Undecided"
+    DECLINES = "declines", "Declines"
+    OPPOSES = "opposes", "Opposes"
+
+
+# "Backed by" everywhere: actors whose current stance is one of these.
+BACKING = (Stance.PROPOSES, Stance.SUPPORTS)
+
+
+class Phase(models.TextChoices):
+    PLEDGED = "pledged", "Pledged"
+    PLANNED = "planned", "Planned"
+    DEPLOYED = "deployed", "Deployed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Unit(models.TextChoices):
+    TROOPS = "troops", "troops"
+    SHIPS = "ships", "ships"
+    AIRCRAFT = "aircraft", "aircraft"
+    DRONES = "drones", "drones"
+    EUR = "eur", "EUR"
+    OTHER = "other", "other"
+
+
+class RelationKind(models.TextChoices):
+    PART_OF = "part_of", "is part of"
+    SAME_IDEA_AS = "same_idea_as", "is the same idea as"
+    COMPETES_WITH = "competes_with", "competes with"
+    SUPERSEDES = "supersedes", "supersedes"
+
+
+class MandateSource(models.TextChoices):
+    UNSC_CHAPTER_VI = "unsc_chapter_vi", "UN Security Council, Chapter VI"
+    UNSC_CHAPTER_VII = "unsc_chapter_vii", "UN Security Council, Chapter VII"
+    HOST_INVITATION = "host_invitation", "Invitation by the host state"
+    COALITION_AGREEMENT = "coalition_agreement", "Coalition agreement"
+    EU_DECISION = "eu_decision", "EU decision"
+    OSCE_DECISION = "osce_decision", "OSCE decision"
+    OTHER = "other", "Other"
+
+
+class MissionPurpose(models.TextChoices):
+    MONITOR_AND_VERIFY = "monitor_and_verify", "Monitor and verify"
+    SEPARATE_FORCES = "separate_forces", "Separate forces"
+    REASSURE_AND_DETER = "reassure_and_deter", "Reassure and deter"
+    GUARANTEE = "guarantee", "Guarantee"
+
+
 ANALYSTS_GROUP = "Analysts"
 
 

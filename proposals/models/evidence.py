@@ -7,8 +7,23 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .actors import Commitment, Position
 from .base import VersionedModel
 from .proposals import Layer, Precondition, Proposal
+from .timeline import StatusChange
+
+# What a citation may support: exactly one of these.
+CLAIMS = ("proposal", "layer", "precondition", "position", "commitment", "status_change")
+
+
+def exactly_one_claim() -> Q:
+    return Q(
+        *[
+            Q(**{f"{name}__isnull": name != chosen for name in CLAIMS}, _connector=Q.AND)
+            for chosen in CLAIMS
+        ],
+        _connector=Q.OR,
+    )
 
 
 class Source(models.Model):
@@ -32,7 +47,8 @@ class Source(models.Model):
 
 
 class Citation(VersionedModel):
-    """A short quotation from a source, supporting exactly one proposal, layer or precondition."""
+    """A short quotation from a source, supporting exactly one claim: a proposal, a layer, a
+    precondition, a position, a commitment or a status change."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     quote = models.TextField(max_length=1000, help_text="The exact words, kept short.")
@@ -48,6 +64,15 @@ class Citation(VersionedModel):
     precondition = models.ForeignKey(
         Precondition, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
     )
+    position = models.ForeignKey(
+        Position, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    status_change = models.ForeignKey(
+        StatusChange, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,12 +82,7 @@ class Citation(VersionedModel):
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(proposal__isnull=False, layer__isnull=True, precondition__isnull=True)
-                    | Q(proposal__isnull=True, layer__isnull=False, precondition__isnull=True)
-                    | Q(proposal__isnull=True, layer__isnull=True, precondition__isnull=False)
-                ),
-                name="citation_supports_exactly_one_claim",
+                condition=exactly_one_claim(), name="citation_supports_exactly_one_claim"
             ),
         ]
 
@@ -71,12 +91,13 @@ class Citation(VersionedModel):
 
     def clean(self) -> None:
         super().clean()
-        if sum(bool(x) for x in (self.proposal_id, self.layer_id, self.precondition_id)) != 1:
+        if sum(bool(getattr(self, f"{name}_id")) for name in CLAIMS) != 1:
             raise ValidationError(
-                "A citation supports exactly one thing: choose a proposal, a layer or a precondition."
+                "A citation supports exactly one thing: choose a proposal, a layer, a "
+                "precondition, a position, a commitment or a status change."
             )
 
     @property
-    def claim(self) -> Proposal | Layer | Precondition:
+    def claim(self) -> models.Model:
         """What the citation supports."""
-        return self.layer or self.precondition or self.proposal
+        return next(getattr(self, name) for name in CLAIMS if getattr(self, f"{name}_id"))

@@ -5,23 +5,38 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .actors import Commitment, Position
 from .evidence import Citation
 from .proposals import Layer, Precondition, Proposal
+from .timeline import StatusChange
 
 
 def proposal_id_of(instance: models.Model) -> int | None:
-    """The proposal a record belongs to, if any (a citation's, through what it supports)."""
+    """The proposal a record belongs to, if any (a citation's, through what it supports); asked
+    of the database, so that it answers for records whose claim is being deleted too."""
     if isinstance(instance, Proposal):
         return instance.pk
-    if isinstance(instance, (Layer, Precondition)):
+    if isinstance(instance, (Layer, Precondition, Position, StatusChange)):
         return instance.proposal_id
+    if isinstance(instance, Commitment):
+        return by_id(Layer, instance.layer_id, "proposal_id")
     if isinstance(instance, Citation):
         if instance.proposal_id:
             return instance.proposal_id
-        related = Layer if instance.layer_id else Precondition
-        related_id = instance.layer_id or instance.precondition_id
-        return related.objects.filter(pk=related_id).values_list("proposal_id", flat=True).first()
+        for name, model in [
+            ("layer", Layer),
+            ("precondition", Precondition),
+            ("position", Position),
+            ("status_change", StatusChange),
+        ]:
+            if pk := getattr(instance, f"{name}_id"):
+                return by_id(model, pk, "proposal_id")
+        return by_id(Commitment, instance.commitment_id, "layer__proposal_id")
     return None
+
+
+def by_id(model: type[models.Model], pk: int | None, field: str):
+    return model.objects.filter(pk=pk).values_list(field, flat=True).first()
 
 
 class ImportBatch(models.Model):

@@ -15,8 +15,11 @@ from simple_history.models import HistoricalRecords
 
 from .actors import Actor
 from .base import (
+    MandateSource,
+    MissionPurpose,
     PreconditionStatus,
     ProposalStatus,
+    RelationKind,
     VersionedModel,
     choices_check,
     is_analyst,
@@ -49,8 +52,31 @@ class Proposal(VersionedModel):
     first_reported = models.DateField(
         null=True, blank=True, help_text="The date the proposal was first reported."
     )
+    # Kept by proposals.writes from the positions: the actors whose latest stance on the proposal
+    # is to propose or support it. Never edited directly.
     proponents = models.ManyToManyField(
-        Actor, blank=True, related_name="proposals_backed", help_text="Who backs the proposal."
+        Actor,
+        blank=True,
+        related_name="proposals_backed",
+        verbose_name="backed by",
+        help_text="Actors whose current stance is to propose or support it (from their positions).",
+    )
+    # Mission design, each optional (explained on /about/).
+    mandate_source = models.CharField(
+        "mandate from",
+        max_length=30,
+        choices=MandateSource.choices,
+        blank=True,
+        help_text="Where the mission's mandate would come from.",
+    )
+    lead = models.CharField(
+        "led by", max_length=200, blank=True, help_text="Who would lead it, as the source says."
+    )
+    purpose = models.CharField(
+        max_length=30, choices=MissionPurpose.choices, blank=True, help_text="What it is for."
+    )
+    armed = models.BooleanField(
+        null=True, blank=True, help_text="Whether the mission would be armed; empty if not said."
     )
     is_published = models.BooleanField(
         "published",
@@ -124,6 +150,38 @@ def new_proposal_slug_error(slug: str, retired: set[str] | None = None) -> str |
     if slug in retired:
         return f"/proposals/{slug}/ belonged to a deleted proposal and is never reused."
     return None
+
+
+class ProposalRelation(VersionedModel):
+    """How one proposal relates to another, shown on both proposals' pages."""
+
+    Kind = RelationKind
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="relations")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    other = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="related_from")
+    note = models.TextField(blank=True, help_text="Why, in a sentence.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "kind", "other"], name="one_relation"),
+            models.CheckConstraint(
+                condition=~Q(proposal=models.F("other")), name="relation_not_to_itself"
+            ),
+            choices_check("kind", RelationKind, "relation_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} {self.get_kind_display()} {self.other}"
+
+    @property
+    def anchor(self) -> str:
+        return f"relation-{self.pk}"
 
 
 class RetiredSlug(models.Model):

@@ -1,11 +1,14 @@
-"""Dated events on the proposals' timelines."""
+"""What happened when: events on the proposals' timelines, and dated changes of status."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .proposals import Proposal
+from .base import PreconditionStatus, ProposalStatus, VersionedModel
+from .proposals import Precondition, Proposal
 
 
 class Event(models.Model):
@@ -24,3 +27,70 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title}"
+
+
+class StatusChange(VersionedModel):
+    """A dated change of a proposal's status or, with `precondition`, of a precondition's.
+
+    The record's current status is that of its latest change (proposals.writes keeps it so).
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="status_changes")
+    precondition = models.ForeignKey(
+        Precondition,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        help_text="Empty for a change of the proposal's own status.",
+    )
+    status = models.CharField(max_length=20)
+    changed_on = models.DateField(help_text="When it happened in the world.")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-changed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "changed_on"],
+                condition=Q(precondition__isnull=True),
+                name="one_proposal_status_change_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["proposal", "precondition", "changed_on"],
+                condition=Q(precondition__isnull=False),
+                name="one_precondition_status_change_per_day",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(precondition__isnull=True, status__in=ProposalStatus.values)
+                    | Q(precondition__isnull=False, status__in=PreconditionStatus.values)
+                ),
+                name="status_change_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.changed_on:%Y-%m-%d}: {self.get_status_display()}"
+
+    @property
+    def statuses(self) -> type[models.TextChoices]:
+        return ProposalStatus if self.precondition_id is None else PreconditionStatus
+
+    def get_status_display(self) -> str:
+        return str(dict(self.statuses.choices).get(self.status, self.status))
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status and self.status not in self.statuses.values:
+            raise ValidationError({"status": f"Choose one of {', '.join(self.statuses.values)}."})
+        if self.precondition_id and self.precondition.proposal_id != self.proposal_id:
+            raise ValidationError({"precondition": "Choose a precondition of the same proposal."})
+
+    @property
+    def anchor(self) -> str:
+        return f"status-change-{self.pk}"

@@ -16,13 +16,19 @@ from proposals import search
 from proposals.models import (
     Actor,
     Citation,
+    Commitment,
     DataVersion,
     Layer,
     LayerKind,
+    Phase,
+    Position,
     Precondition,
     Proposal,
     RetiredSlug,
     Source,
+    Stance,
+    StatusChange,
+    Unit,
 )
 
 STATES = [
@@ -199,6 +205,81 @@ class Command(BaseCommand):
         )
         return list(Source.objects.filter(title__in=titles).order_by("title"))
 
+    def create_dated_records(
+        self, proposals, plans, proponents, layers, layer_plans, preconditions
+    ) -> None:
+        """Positions, status changes and commitments, consistent with the records above: each
+        backer's latest stance proposes or supports, each status is its record's latest change.
+        Their own random streams leave the rest of the demo data as it was."""
+        backers: dict[int, list] = {}
+        for row in proponents:
+            backers.setdefault(row.proposal_id, []).append(row.actor_id)
+        positions, changes, commitments = [], [], []
+        for proposal, (n, _) in zip(proposals, plans, strict=True):
+            rng = random.Random(f"demo-{n}-dated")  # noqa: S311
+            day = proposal.first_reported
+            for actor_id in backers.get(proposal.pk, []):
+                stance = rng.choice([Stance.PROPOSES, Stance.SUPPORTS])
+                if rng.random() < 0.2:  # an earlier, more hesitant stance
+                    positions.append(
+                        Position(
+                            proposal=proposal,
+                            actor_id=actor_id,
+                            stance=Stance.UNDECIDED,
+                            stated_on=day,
+                            statement="Said it was studying the plan.",
+                        )
+                    )
+                positions.append(
+                    Position(
+                        proposal=proposal,
+                        actor_id=actor_id,
+                        stance=stance,
+                        stated_on=day + dt.timedelta(days=rng.randrange(1, 60)),
+                        statement=f"Said it {stance.label.lower()} the plan.",
+                    )
+                )
+            changes.append(StatusChange(proposal=proposal, status=proposal.status, changed_on=day))
+        for precondition in preconditions:
+            changes.append(
+                StatusChange(
+                    proposal=precondition.proposal,
+                    precondition=precondition,
+                    status=precondition.status,
+                    changed_on=precondition.proposal.first_reported,
+                )
+            )
+        for layer, contributors in zip(layers, layer_plans, strict=True):
+            rng = random.Random(f"demo-{layer.proposal.slug}-{layer.kind.slug}")  # noqa: S311
+            for actor in contributors:
+                unit = rng.choice([Unit.TROOPS, Unit.SHIPS, Unit.DRONES, Unit.EUR])
+                quantity = rng.randrange(1, 50) * (1_000_000 if unit == Unit.EUR else 100)
+                pledged = layer.proposal.first_reported + dt.timedelta(days=rng.randrange(90))
+                commitments.append(
+                    Commitment(
+                        layer=layer,
+                        actor=actor,
+                        phase=Phase.PLEDGED,
+                        quantity=quantity,
+                        unit=unit,
+                        stated_on=pledged,
+                    )
+                )
+                if rng.random() < 0.3:
+                    commitments.append(
+                        Commitment(
+                            layer=layer,
+                            actor=actor,
+                            phase=Phase.DEPLOYED,
+                            quantity=quantity // 2,
+                            unit=unit,
+                            stated_on=pledged + dt.timedelta(days=rng.randrange(30, 200)),
+                        )
+                    )
+        Position.objects.bulk_create(positions, batch_size=BATCH)
+        StatusChange.objects.bulk_create(changes, batch_size=BATCH)
+        Commitment.objects.bulk_create(commitments, batch_size=BATCH)
+
     def create_batch(self, numbers, actors, kinds, sources) -> None:
         plans = [(n, random.Random(f"demo-{n}")) for n in numbers]  # noqa: S311
         proposals = []
@@ -255,6 +336,7 @@ class Command(BaseCommand):
             batch_size=BATCH,
         )
         Precondition.objects.bulk_create(preconditions, batch_size=BATCH)
+        self.create_dated_records(proposals, plans, proponents, layers, layer_plans, preconditions)
 
         # The second precondition of a proposal often waits for the first.
         dependent = []

@@ -10,12 +10,14 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from proposals import writes
 from proposals.models import (
     Actor,
     Citation,
     Event,
     Layer,
     LayerKind,
+    Position,
     Precondition,
     Proposal,
     RetiredSlug,
@@ -66,7 +68,8 @@ UN_MISSION = {
         "for Peace Operations, called the scenario hypothetical and cautioned that monitoring a "
         "ceasefire would not by itself guarantee security."
     ),
-    "proponents": [],
+    "positions": [],
+    "position_citations": [],
     "layers": [
         {
             "kind": "un_force",
@@ -74,7 +77,8 @@ UN_MISSION = {
             "and Ukraine.",
             "area": "",
             "assets": "UN peacekeeping troops",
-            "contributors": ["united-nations"],
+            # "No such mission is yet planned": the UN neither backs it nor contributes yet.
+            "contributors": [],
             "citations": [],
         },
     ],
@@ -129,7 +133,24 @@ COALITION = {
         "without credible security guarantees. The plan was to be finalised at the coalition's "
         "summit in Paris on 27 March 2025."
     ),
-    "proponents": ["france", "united-kingdom", "coalition-of-the-willing"],
+    # The report: France and Britain "are working on a security guarantees plan". The United
+    # States is given a role by the plan; its own stance is not reported.
+    "positions": [
+        (
+            actor,
+            "proposes",
+            "Working on a security guarantees plan with other countries "
+            "supporting Ukraine, to be finalised at the coalition's summit in Paris.",
+        )
+        for actor in ("france", "united-kingdom")
+    ],
+    "position_citations": [
+        (
+            "France and Britain, along with other Ukraine-supporting countries, are working on a "
+            "security guarantees plan",
+            DPA,
+        )
+    ],
     "layers": [
         {
             "kind": "air",
@@ -137,7 +158,7 @@ COALITION = {
             "mainly from the air.",
             "area": "A possible demilitarised zone along the Russia–Ukraine line",
             "assets": "Satellites\nDrones",
-            "contributors": ["coalition-of-the-willing"],
+            "contributors": [],  # the report names no provider
             "citations": [("primarily from the air using satellites and drones", DPA)],
         },
         {
@@ -145,7 +166,7 @@ COALITION = {
             "description": "Naval units could oversee freedom of navigation.",
             "area": "Black Sea",
             "assets": "Naval units",
-            "contributors": ["coalition-of-the-willing"],
+            "contributors": [],  # the report names no provider
             "citations": [("oversee freedom of navigation in the Black Sea", DPA)],
         },
         {
@@ -172,7 +193,7 @@ COALITION = {
             "security.",
             "area": "",
             "assets": "",
-            "contributors": ["united-states"],
+            "contributors": [],  # a role the plan gives the US, not a US commitment
             "citations": [("the U.S. would serve as the overarching security guarantor", DPA)],
         },
     ],
@@ -210,6 +231,19 @@ EVENTS = [
 ]
 
 
+# The contributors the report supports, for layers an earlier seed gave others to.
+CONTRIBUTORS = {
+    (data["slug"], layer["kind"]): layer["contributors"]
+    for data in (UN_MISSION, COALITION)
+    for layer in data["layers"]
+}
+
+
+def touched(record) -> bool:
+    """Whether an analyst (not a command) has saved the record since it was created."""
+    return record.history.filter(history_user__isnull=False).exists()
+
+
 class Command(BaseCommand):
     help = "Load the proposals of the seed report. Running it twice changes nothing."
 
@@ -236,6 +270,8 @@ class Command(BaseCommand):
             for data in (UN_MISSION, COALITION)
             if data["slug"] not in known
         }
+        self.corrected, self.left = 0, []
+        self.correct_earlier_seed(actors, source)
         for data in EVENTS:
             concerned = [proposals[slug] for slug in data["proposals"] if slug in proposals]
             if concerned:
@@ -245,9 +281,18 @@ class Command(BaseCommand):
                 event.proposals.set(concerned)
                 self.created += 1
 
+        if self.corrected:
+            self.stdout.write(
+                f"Corrected {self.corrected} record{'s' if self.corrected != 1 else ''} of an "
+                "earlier seed to what the report says."
+            )
+        for what in self.left:
+            self.stdout.write(
+                f"Left {what} as they are: an analyst has changed them since the seed."
+            )
         if self.created:
             self.stdout.write(self.style.SUCCESS(f"Seed loaded: {self.created} records created."))
-        else:
+        elif not self.corrected:
             self.stdout.write("Seed already loaded: nothing to do.")
 
     def ensure(self, model, lookup: dict, defaults: dict):
@@ -260,9 +305,9 @@ class Command(BaseCommand):
         proposal = Proposal.objects.create(
             is_published=True, **{field: data[field] for field in fields}
         )
-        proposal.proponents.set([actors[slug] for slug in data["proponents"]])
         self.created += 1
         self.cite(source, data["citations"], proposal=proposal)
+        self.add_positions(proposal, data, actors, source)
 
         for layer_data in data["layers"]:
             layer = Layer.objects.create(
@@ -289,6 +334,56 @@ class Command(BaseCommand):
             self.created += 1
             self.cite(source, pre["citations"], precondition=precondition)
         return proposal
+
+    def add_positions(self, proposal: Proposal, data: dict, actors: dict, source: Source) -> None:
+        def write():
+            for actor, stance, statement in data["positions"]:
+                position = Position.objects.create(
+                    proposal=proposal,
+                    actor=actors[actor],
+                    stance=stance,
+                    stated_on=proposal.first_reported,
+                    statement=statement,
+                )
+                self.created += 1
+                self.cite(source, data["position_citations"], position=position)
+            writes.sync_backers(proposal.pk)
+
+        writes.create(None, proposal.pk, write)
+
+    def correct_earlier_seed(self, actors: dict, source: Source) -> None:
+        """Records an earlier seed made that the report does not support, put right unless an
+        analyst has changed them since (those are left, and named)."""
+        for (slug, kind), contributors in CONTRIBUTORS.items():
+            layer = Layer.objects.filter(proposal__slug=slug, kind__slug=kind).first()
+            wanted = {actors[actor].pk for actor in contributors}
+            if layer is None or set(layer.contributors.values_list("pk", flat=True)) == wanted:
+                continue
+            if touched(layer):
+                self.left.append(f"the contributors of the {kind} layer of /proposals/{slug}/")
+                continue
+            writes.create(
+                None,
+                layer.proposal_id,
+                lambda layer=layer, wanted=wanted: layer.contributors.set(wanted),
+            )
+            self.corrected += 1
+        for data in (UN_MISSION, COALITION):
+            proposal = Proposal.objects.filter(slug=data["slug"]).first()
+            if proposal is None:
+                continue
+            positions = list(proposal.positions.select_related("actor"))
+            found = {(p.actor.slug, p.stance, p.statement) for p in positions}
+            if found == set(data["positions"]):
+                continue
+            if any(touched(position) for position in positions):
+                self.left.append(f"the positions on /proposals/{data['slug']}/")
+                continue
+            writes.create(
+                None, proposal.pk, lambda proposal=proposal: proposal.positions.all().delete()
+            )
+            self.add_positions(proposal, data, actors, source)
+            self.corrected += 1
 
     def cite(self, source: Source, citations: list[tuple[str, str]], **target) -> None:
         for quote, attributed_to in citations:
