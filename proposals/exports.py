@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
-from .models import Layer, Precondition, PreconditionStatus, Proposal, split_lines
+from .models import (
+    Actor,
+    Commitment,
+    Layer,
+    Position,
+    Precondition,
+    PreconditionStatus,
+    Proposal,
+    StatusChange,
+    split_lines,
+)
 
 BOM = "\ufeff"
 LIST_SEPARATOR = "; "
@@ -59,6 +69,8 @@ class Kind:
     name: str
     columns: list[str]
     rows: Callable[[QuerySet, str], Iterator[list]]
+    # The records the file holds, for the proposals a view shows (a progress display counts them).
+    records: Callable[[QuerySet], QuerySet] | None = None
 
 
 def proposal_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
@@ -177,6 +189,70 @@ def precondition_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
         ]
 
 
+def of_proposals(model, path: str = "proposal") -> Callable[[QuerySet], QuerySet]:
+    return lambda proposals: model.objects.filter(
+        **{f"{path}__in": proposals.order_by().values("pk")}
+    )
+
+
+def position_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
+    yield from (
+        of_proposals(Position)(proposals)
+        .order_by("proposal__slug", "actor__slug", "stated_on", "pk")
+        .values_list(
+            "proposal__slug", "actor__slug", "stance", "stated_on", "statement", "updated_at"
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def commitment_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
+    yield from (
+        of_proposals(Commitment, "layer__proposal")(proposals)
+        .order_by(
+            "layer__proposal__slug", "actor__slug", "layer__kind__display_order", "stated_on", "pk"
+        )
+        .values_list(
+            "layer__proposal__slug",
+            "actor__slug",
+            "layer__kind__slug",
+            "phase",
+            "quantity",
+            "unit",
+            "stated_on",
+            "note",
+            "updated_at",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def status_change_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
+    yield from (
+        of_proposals(StatusChange)(proposals)
+        .order_by(
+            "proposal__slug",
+            "precondition__display_order",
+            "precondition__slug",
+            "changed_on",
+            "pk",
+        )
+        .values_list(
+            "proposal__slug", "precondition__slug", "status", "changed_on", "note", "updated_at"
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def actor_rows(proposals: QuerySet, base_url: str) -> Iterator[list]:
+    """Every actor, whatever the filters: a file to import before positions naming new ones."""
+    yield from (
+        Actor.objects.order_by("slug")
+        .values_list("slug", "name", "kind", "description", "updated_at")
+        .iterator(chunk_size=CHUNK)
+    )
+
+
 KINDS = {
     "proposals": Kind(
         "proposals",
@@ -213,7 +289,47 @@ KINDS = {
         ],
         precondition_rows,
     ),
+    "positions": Kind(
+        "positions",
+        ["proposal_slug", "actor", "stance", "stated_on", "statement", "updated_at"],
+        position_rows,
+        of_proposals(Position),
+    ),
+    "commitments": Kind(
+        "commitments",
+        [
+            "proposal_slug",
+            "actor",
+            "layer_kind",
+            "phase",
+            "quantity",
+            "unit",
+            "stated_on",
+            "note",
+            "updated_at",
+        ],
+        commitment_rows,
+        of_proposals(Commitment, "layer__proposal"),
+    ),
+    "status_changes": Kind(
+        "status_changes",
+        ["proposal_slug", "precondition_slug", "status", "changed_on", "note", "updated_at"],
+        status_change_rows,
+        of_proposals(StatusChange),
+    ),
+    "actors": Kind(
+        "actors",
+        ["slug", "name", "kind", "description", "updated_at"],
+        actor_rows,
+        lambda proposals: Actor.objects.all(),
+    ),
 }
+
+# What the site serves at /export/<file>.csv; the command line calls status-changes
+# "status_changes" (CONTRACT).
+FILES = {kind.replace("_", "-"): kind for kind in KINDS}
+# The kinds an import takes (the others are exports only, for now).
+IMPORTABLE = ["proposals", "layers", "preconditions"]
 
 
 def csv_lines(kind: Kind, proposals: QuerySet, base_url: str) -> Iterator[str]:
@@ -242,9 +358,12 @@ def count_rows(kind: Kind, proposals: QuerySet) -> int:
     """How many rows an export will have (for a progress display)."""
     if kind.name == "proposals":
         return proposals.count()
+    if kind.records is not None:
+        return kind.records(proposals).count()
     model = Layer if kind.name == "layers" else Precondition
     return model.objects.filter(proposal__in=proposals.order_by().values("pk")).count()
 
 
 def filename(kind: Kind, today: dt.date | None = None) -> str:
-    return f"ceasefire-monitor-{kind.name}-{(today or dt.date.today()).isoformat()}.csv"
+    name = kind.name.replace("_", "-")
+    return f"ceasefire-monitor-{name}-{(today or dt.date.today()).isoformat()}.csv"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .exports import FILES
 from .views import browse, compare, editing, exports, history, imports
 
 P = "proposals/<slug:slug>"
@@ -46,6 +47,11 @@ urlpatterns = [
         {"kind": "preconditions"},
         name="export-preconditions",
     ),
+    *[
+        path(f"export/{name}.csv", exports.export_csv, {"kind": kind}, name=f"export-{name}")
+        for name, kind in FILES.items()
+        if kind not in {"proposals", "layers", "preconditions"}
+    ],
     path("import/", imports.import_upload, name="import"),
     path("import/<int:pk>/apply/", imports.import_apply, name="import-apply"),
     path("healthz", browse.healthz, name="healthz"),

@@ -8,9 +8,15 @@ import pytest
 from django.core.management import call_command
 from django.http import StreamingHttpResponse
 
-from proposals.models import Proposal
+from proposals.models import Actor, Proposal
 
-from .factories import LayerFactory, PreconditionFactory, ProposalFactory, layer_kind
+from .factories import (
+    CommitmentFactory,
+    LayerFactory,
+    PreconditionFactory,
+    ProposalFactory,
+    layer_kind,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +25,10 @@ COLUMNS = {
     "preconditions_met,preconditions_total,updated_at,url",
     "layers": "proposal_slug,kind,description,area,assets,contributors,updated_at",
     "preconditions": "proposal_slug,slug,description,status,responsible,layer_kind,updated_at",
+    "positions": "proposal_slug,actor,stance,stated_on,statement,updated_at",
+    "commitments": "proposal_slug,actor,layer_kind,phase,quantity,unit,stated_on,note,updated_at",
+    "status-changes": "proposal_slug,precondition_slug,status,changed_on,note,updated_at",
+    "actors": "slug,name,kind,description,updated_at",
 }
 
 
@@ -123,7 +133,11 @@ def test_the_command_writes_the_same_bytes_as_the_web(client, seeded, tmp_path, 
     _, web = download(client, kind, status="under_discussion")
     output = tmp_path / "export.csv"
     call_command(
-        "export_csv", kind, output=str(output), status=["under_discussion"], stderr=io.StringIO()
+        "export_csv",
+        kind.replace("-", "_"),  # the command's name for status-changes.csv (CONTRACT)
+        output=str(output),
+        status=["under_discussion"],
+        stderr=io.StringIO(),
     )
     assert output.read_bytes() == web
 
@@ -156,3 +170,43 @@ def test_pandas_reads_the_exports_as_written(client, seeded):
     layers = pandas.read_csv(io.BytesIO(download(client, "layers")[1]), encoding="utf-8-sig")
     assert len(layers) == 6
     assert "Russia–Ukraine" in layers.set_index("kind").loc["air", "area"]
+
+
+def test_the_dated_records_export_as_the_contract_says(client, seeded):
+    coalition = Proposal.objects.get(slug="coalition-of-the-willing-security-concept")
+    naval = coalition.layers.get(kind__slug="naval")
+    CommitmentFactory(
+        layer=naval, actor=Actor.objects.get(slug="france"), quantity=2, unit="ships", note="=1+1"
+    )
+    positions = rows(download(client, "positions")[1])
+    assert [(r["proposal_slug"], r["actor"], r["stance"], r["stated_on"]) for r in positions] == [
+        (coalition.slug, "france", "proposes", "2025-03-25"),
+        (coalition.slug, "united-kingdom", "proposes", "2025-03-25"),
+    ]
+    (commitment,) = rows(download(client, "commitments")[1])
+    assert commitment | {"updated_at": ""} == {
+        "proposal_slug": coalition.slug,
+        "actor": "france",
+        "layer_kind": "naval",
+        "phase": "pledged",
+        "quantity": "2",
+        "unit": "ships",
+        "stated_on": "2025-04-01",
+        "note": "'=1+1",  # never a formula
+        "updated_at": "",
+    }
+    changes = rows(download(client, "status-changes")[1])
+    assert {(r["proposal_slug"], r["precondition_slug"], r["status"]) for r in changes} >= {
+        (coalition.slug, "", "under_discussion"),
+        ("un-peacekeeping-mission", "russian-consent", "unmet"),
+    }
+    actors = {r["slug"]: r for r in rows(download(client, "actors")[1])}
+    assert actors["france"]["name"] == "France" and actors["france"]["kind"] == "state"
+    # The filters of /proposals/ apply to the dated records too.
+    assert rows(download(client, "positions", status="floated")[1]) == []
+
+
+def test_the_command_line_calls_status_changes_status_changes(seeded, tmp_path):
+    path = tmp_path / "changes.csv"
+    call_command("export_csv", "status_changes", output=str(path), stderr=io.StringIO())
+    assert path.read_text("utf-8-sig").startswith(COLUMNS["status-changes"])

@@ -17,6 +17,7 @@ class Actor(models.Model):
     slug = models.SlugField(max_length=200, unique=True, help_text="Used in URLs: ?actor=<slug>.")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STATE)
     description = models.TextField(blank=True, help_text="Who this is, in a sentence.")
+    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..decorators import analyst_required
-from ..exports import KINDS
+from ..exports import IMPORTABLE
 from ..imports import (
     AlreadyApplied,
     ImportMoved,
@@ -22,7 +22,7 @@ from ..models import ImportBatch
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label="What the file holds",
-        choices=[(kind, f"{kind.capitalize()} ({kind}.csv)") for kind in KINDS],
+        choices=[(kind, f"{kind.capitalize()} ({kind}.csv)") for kind in IMPORTABLE],
     )
     file = forms.FileField(
         label="CSV file",

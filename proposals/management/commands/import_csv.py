@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from proposals.exports import KINDS
+from proposals.exports import IMPORTABLE
 from proposals.imports import ImportMoved, ImportRefused, apply_import, plan_import
 
 from ._progress import progress
@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Import proposals, layers or preconditions from CSV (all rows or none)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=sorted(KINDS))
+        parser.add_argument("kind", choices=sorted(IMPORTABLE))
         parser.add_argument("file")
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and report, but write nothing."

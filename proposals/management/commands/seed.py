@@ -308,6 +308,7 @@ class Command(BaseCommand):
         self.created += 1
         self.cite(source, data["citations"], proposal=proposal)
         self.add_positions(proposal, data, actors, source)
+        writes.record_status_change(proposal, None, proposal.status, proposal.first_reported)
 
         for layer_data in data["layers"]:
             layer = Layer.objects.create(
@@ -331,6 +332,9 @@ class Command(BaseCommand):
                 display_order=order * 10,
             )
             preconditions[pre["slug"]] = precondition
+            writes.record_status_change(
+                proposal, precondition, precondition.status, proposal.first_reported
+            )
             self.created += 1
             self.cite(source, pre["citations"], precondition=precondition)
         return proposal
