@@ -1,17 +1,23 @@
-"""Reading an uploaded CSV file, and checking its cells in the analyst's words (proposals.imports)."""
+"""Reading an uploaded CSV file, checking its cells in the analyst's words, and the plan that says
+what applying it would do (proposals.imports plans and applies)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import models
 
+from . import writes
 from .exports import FORMULA_STARTS, KINDS, LIST_SEPARATOR
-from .models import SLUG, Actor
+from .history import changes_since
+from .models import SLUG, Actor, VersionedModel
+
+# The errors a preview lists; the rest are counted.
+ERRORS_SHOWN = 200
 
 
 class ImportRefused(Exception):
@@ -137,3 +143,123 @@ class Checker:
         if unknown := [name for name in names if name not in actors]:
             self.error(column, f"names unknown actors: {', '.join(unknown)}. Add them first.")
         return [actors[name] for name in names if name in actors]
+
+
+@dataclass
+class Moved:
+    """A record the file names that someone changed, created or deleted after the preview."""
+
+    identity: str
+    what: str
+    editors: list[str] = field(default_factory=list)
+    changes: list = field(default_factory=list)
+
+
+@dataclass
+class RowPlan:
+    line: int
+    identity: str
+    action: str  # create, update, unchanged
+    changes: list[str] = field(default_factory=list)
+    apply: object = None  # a callable that writes the row
+    record: models.Model | None = None  # the record on file, if any
+
+
+@dataclass
+class ImportPlan:
+    kind: str
+    rows: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(row.action == action for row in self.rows)
+
+    @property
+    def errors_shown(self) -> list[RowError]:
+        return self.errors[:ERRORS_SHOWN]
+
+    @property
+    def errors_not_shown(self) -> int:
+        return max(0, len(self.errors) - ERRORS_SHOWN)
+
+    def versions(self) -> dict[str, int | str | None]:
+        """The version of each record the file names, None for those it would create."""
+        return {row.identity: version_of(row.record) for row in self.rows}
+
+    def moved_since(self, versions: dict[str, int | str | None]) -> list[Moved]:
+        moved = []
+        for row in self.rows:
+            then, now = versions.get(row.identity), version_of(row.record)
+            if then == now:
+                continue
+            if then is None:
+                moved.append(Moved(row.identity, "created since the preview"))
+            elif now is None:
+                moved.append(Moved(row.identity, "deleted since the preview"))
+            elif not isinstance(row.record, VersionedModel):
+                moved.append(Moved(row.identity, "changed since the preview"))
+            else:
+                since = changes_since(row.record, then)
+                moved.append(
+                    Moved(row.identity, "changed since the preview", since.editors, since.changes)
+                )
+        return moved
+
+
+def changed_fields(instance: models.Model, values: dict) -> list[str]:
+    return [name for name, value in values.items() if getattr(instance, name) != value]
+
+
+def version_of(record: models.Model | None) -> int | str | None:
+    """What tells whether a record moved on: its version, or when it was last saved."""
+    if record is None:
+        return None
+    if isinstance(record, VersionedModel):
+        return record.version
+    return record.updated_at.isoformat()
+
+
+def locked(queryset: models.QuerySet, lock: bool) -> models.QuerySet:
+    """The records themselves, locked in id order (not the rows they are joined with)."""
+    return queryset.select_for_update(of=("self",)).order_by("pk") if lock else queryset
+
+
+def record(
+    plan: ImportPlan,
+    line: int,
+    identity: str,
+    instance,
+    values: dict,
+    m2m,
+    create,
+    after_update=None,
+):
+    """Add a row to the plan: what it would create or change, and how to write it (`create`
+    returns the record it made; what derives from either is settled by proposals.writes)."""
+    m2m = m2m or {}
+    if instance is None:
+
+        def create_and_settle():
+            writes.settle(create())
+
+        plan.rows.append(RowPlan(line, identity, "create", sorted(values), create_and_settle))
+        return
+    changes = changed_fields(instance, values)
+    for name, targets in m2m.items():
+        if {a.pk for a in getattr(instance, name).all()} != {a.pk for a in targets}:
+            changes.append(name)
+    if not changes:
+        plan.rows.append(RowPlan(line, identity, "unchanged", record=instance))
+        return
+
+    def apply():
+        for name, value in values.items():
+            setattr(instance, name, value)
+        instance.save()
+        for name, targets in m2m.items():
+            getattr(instance, name).set(targets)
+        writes.settle(instance)
+        if after_update:
+            after_update(instance, changes)
+
+    plan.rows.append(RowPlan(line, identity, "update", changes, apply, instance))

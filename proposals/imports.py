@@ -12,15 +12,19 @@ with those records locked (proposals.writes' order) and refuses if any of them h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from django.db import models
 from django.utils import timezone
 
 from . import writes
 from .exports import LIST_SEPARATOR
-from .history import changes_since
-from .import_rows import Checker, ImportRefused, RowError, read_rows
+from .import_rows import (
+    Checker,
+    ImportPlan,
+    ImportRefused,
+    Moved,
+    locked,
+    read_rows,
+    record,
+)
 from .models import (
     Actor,
     ImportBatch,
@@ -33,9 +37,6 @@ from .models import (
     new_proposal_slug_error,
 )
 
-# The errors a preview lists; the rest are counted.
-ERRORS_SHOWN = 200
-
 
 class AlreadyApplied(Exception):
     """The batch was applied before (a second click on Apply, say); nothing more is written."""
@@ -45,75 +46,12 @@ class AlreadyApplied(Exception):
         self.batch = batch
 
 
-@dataclass
-class Moved:
-    """A record the file names that someone changed, created or deleted after the preview."""
-
-    identity: str
-    what: str
-    editors: list[str] = field(default_factory=list)
-    changes: list = field(default_factory=list)
-
-
 class ImportMoved(Exception):
     """Records the file names moved on since the preview; nothing was written."""
 
     def __init__(self, moved: list[Moved]):
         super().__init__(f"{len(moved)} record(s) changed since the preview; nothing was written.")
         self.moved = moved
-
-
-@dataclass
-class RowPlan:
-    line: int
-    identity: str
-    action: str  # create, update, unchanged
-    changes: list[str] = field(default_factory=list)
-    apply: object = None  # a callable that writes the row
-    record: models.Model | None = None  # the record on file, if any
-
-
-@dataclass
-class ImportPlan:
-    kind: str
-    rows: list[RowPlan] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    def count(self, action: str) -> int:
-        return sum(row.action == action for row in self.rows)
-
-    @property
-    def errors_shown(self) -> list[RowError]:
-        return self.errors[:ERRORS_SHOWN]
-
-    @property
-    def errors_not_shown(self) -> int:
-        return max(0, len(self.errors) - ERRORS_SHOWN)
-
-    def versions(self) -> dict[str, int | None]:
-        """The version of each record the file names, None for those it would create."""
-        return {row.identity: row.record.version if row.record else None for row in self.rows}
-
-    def moved_since(self, versions: dict[str, int | None]) -> list[Moved]:
-        moved = []
-        for row in self.rows:
-            then, now = versions.get(row.identity), row.record.version if row.record else None
-            if then == now:
-                continue
-            if then is None:
-                moved.append(Moved(row.identity, "created since the preview"))
-            elif now is None:
-                moved.append(Moved(row.identity, "deleted since the preview"))
-            else:
-                since = changes_since(row.record, then)
-                moved.append(
-                    Moved(row.identity, "changed since the preview", since.editors, since.changes)
-                )
-        return moved
-
-
-def changed_fields(instance: models.Model, values: dict) -> list[str]:
-    return [name for name, value in values.items() if getattr(instance, name) != value]
 
 
 def plan_import(content: bytes, kind: str, lock: bool = False) -> ImportPlan:
@@ -178,38 +116,7 @@ def load_existing(kind: str, rows, lock: bool) -> dict:
     return existing
 
 
-def locked(queryset: models.QuerySet, lock: bool) -> models.QuerySet:
-    """The records themselves, locked in id order (not the rows they are joined with)."""
-    return queryset.select_for_update(of=("self",)).order_by("pk") if lock else queryset
-
-
-def record(plan: ImportPlan, line: int, identity: str, instance, values: dict, m2m, create):
-    """Add a row to the plan: what it would create or change, and how to write it."""
-    m2m = m2m or {}
-    if instance is None:
-        plan.rows.append(RowPlan(line, identity, "create", sorted(values), create))
-        return
-    changes = changed_fields(instance, values)
-    for name, targets in m2m.items():
-        if {a.pk for a in getattr(instance, name).all()} != {a.pk for a in targets}:
-            changes.append(name)
-    if not changes:
-        plan.rows.append(RowPlan(line, identity, "unchanged", record=instance))
-        return
-
-    def apply():
-        for name, value in values.items():
-            setattr(instance, name, value)
-        instance.save()
-        for name, targets in m2m.items():
-            getattr(instance, name).set(targets)
-        if "status" in changes:
-            status_imported(instance)
-
-    plan.rows.append(RowPlan(line, identity, "update", changes, apply, instance))
-
-
-def status_imported(record: Proposal | Precondition) -> None:
+def status_imported(record: Proposal | Precondition) -> Proposal | Precondition:
     """A status set by an import is a change of today, like one made in the editing forms."""
     precondition = record if isinstance(record, Precondition) else None
     writes.record_status_change(
@@ -219,6 +126,12 @@ def status_imported(record: Proposal | Precondition) -> None:
         timezone.localdate(),
         "Set by a CSV import.",
     )
+    return record
+
+
+def status_if_changed(record: Proposal | Precondition, changes: list[str]) -> None:
+    if "status" in changes:
+        status_imported(record)
 
 
 def plan_proposal(plan, check, row, existing, actors, kinds) -> None:
@@ -237,9 +150,9 @@ def plan_proposal(plan, check, row, existing, actors, kinds) -> None:
         return
 
     def create():
-        status_imported(Proposal.objects.create(slug=slug, **values))
+        return status_imported(Proposal.objects.create(slug=slug, **values))
 
-    record(plan, check.line, slug, proposal, values, None, create)
+    record(plan, check.line, slug, proposal, values, None, create, status_if_changed)
 
 
 def plan_layer(plan, check, row, existing, actors, kinds) -> None:
@@ -266,6 +179,7 @@ def plan_layer(plan, check, row, existing, actors, kinds) -> None:
     def create():
         new = Layer.objects.create(proposal=proposal, kind=kind, **values)
         new.contributors.set(contributors)
+        return new
 
     record(
         plan,
@@ -304,9 +218,10 @@ def plan_precondition(plan, check, row, existing, actors, kinds) -> None:
     precondition = existing["preconditions"].get((proposal.slug, slug))
 
     def create():
-        status_imported(Precondition.objects.create(proposal=proposal, slug=slug, **values))
+        return status_imported(Precondition.objects.create(proposal=proposal, slug=slug, **values))
 
-    record(plan, check.line, f"{proposal.slug} / {slug}", precondition, values, None, create)
+    identity = f"{proposal.slug} / {slug}"
+    record(plan, check.line, identity, precondition, values, None, create, status_if_changed)
 
 
 def apply_import(
