@@ -328,8 +328,16 @@ KINDS = {
 # What the site serves at /export/<file>.csv; the command line calls status-changes
 # "status_changes" (CONTRACT).
 FILES = {kind.replace("_", "-"): kind for kind in KINDS}
-# The kinds an import takes (the others are exports only, for now).
-IMPORTABLE = ["proposals", "layers", "preconditions"]
+# The kinds an import takes, in the order a set of files is best imported.
+IMPORTABLE = [
+    "actors",
+    "proposals",
+    "layers",
+    "preconditions",
+    "positions",
+    "commitments",
+    "status_changes",
+]
 
 
 def csv_lines(kind: Kind, proposals: QuerySet, base_url: str) -> Iterator[str]:

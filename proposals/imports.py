@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from . import writes
+from . import import_dated, writes
 from .exports import LIST_SEPARATOR
 from .import_rows import (
     Checker,
@@ -62,6 +62,8 @@ def plan_import(content: bytes, kind: str, lock: bool = False) -> ImportPlan:
     """
     plan = ImportPlan(kind)
     rows = read_rows(content, kind)
+    if kind in import_dated.PLANNERS:
+        return plan_dated(plan, kind, rows, lock)
     actors = {actor.name: actor for actor in Actor.objects.all()}
     kinds = {k.slug: k for k in LayerKind.objects.all()}
     seen: dict[tuple, int] = {}
@@ -78,6 +80,23 @@ def plan_import(content: bytes, kind: str, lock: bool = False) -> ImportPlan:
             continue
         seen[identity] = line
         planner[kind](plan, check, row, existing, actors, kinds)
+    return plan
+
+
+def plan_dated(plan: ImportPlan, kind: str, rows, lock: bool) -> ImportPlan:
+    existing = import_dated.load(kind, rows, lock)
+    seen: dict[tuple, int] = {}
+    for line, row in rows:
+        check = Checker(plan.errors, line, row)
+        identity = import_dated.identity(kind, row)
+        if identity in seen:
+            check.error(
+                import_dated.IDENTITY[kind][-1],
+                f"repeats the row of line {seen[identity]}: each one may appear once.",
+            )
+            continue
+        seen[identity] = line
+        import_dated.PLANNERS[kind](plan, check, row, existing)
     return plan
 
 

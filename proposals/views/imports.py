@@ -22,7 +22,10 @@ from ..models import ImportBatch
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label="What the file holds",
-        choices=[(kind, f"{kind.capitalize()} ({kind}.csv)") for kind in IMPORTABLE],
+        choices=[
+            (kind, f"{kind.replace('_', ' ').capitalize()} ({kind.replace('_', '-')}.csv)")
+            for kind in IMPORTABLE
+        ],
     )
     file = forms.FileField(
         label="CSV file",
