@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .exports import FILES
-from .views import browse, compare, editing, exports, history, imports
+from .views import actors, browse, compare, dated, editing, exports, history, imports
 
 P = "proposals/<slug:slug>"
 
@@ -36,6 +36,27 @@ urlpatterns = [
     path(f"{P}/citations/<int:pk>/delete/", editing.citation_delete, name="citation-delete"),
     path(f"{P}/events/new/", editing.event_create, name="event-create"),
     path(f"{P}/events/<int:pk>/delete/", editing.event_delete, name="event-delete"),
+    path(f"{P}/positions/new/", dated.position_create, name="position-create"),
+    path(f"{P}/positions/<int:pk>/edit/", dated.position_edit, name="position-edit"),
+    path(f"{P}/positions/<int:pk>/delete/", dated.position_delete, name="position-delete"),
+    path(
+        f"{P}/layers/<slug:kind>/commitments/new/",
+        dated.commitment_create,
+        name="commitment-create",
+    ),
+    path(f"{P}/commitments/<int:pk>/edit/", dated.commitment_edit, name="commitment-edit"),
+    path(f"{P}/commitments/<int:pk>/delete/", dated.commitment_delete, name="commitment-delete"),
+    path(f"{P}/status-changes/<int:pk>/edit/", dated.status_change_edit, name="status-change-edit"),
+    path(
+        f"{P}/status-changes/<int:pk>/delete/",
+        dated.status_change_delete,
+        name="status-change-delete",
+    ),
+    path(f"{P}/relations/new/", dated.relation_create, name="relation-create"),
+    path(f"{P}/relations/<int:pk>/edit/", dated.relation_edit, name="relation-edit"),
+    path(f"{P}/relations/<int:pk>/delete/", dated.relation_delete, name="relation-delete"),
+    path("actors/", actors.actor_list, name="actor-list"),
+    path("actors/<slug:slug>/", actors.actor_detail, name="actor-detail"),
     path("compare/", compare.compare, name="compare"),
     path(
         "export/proposals.csv", exports.export_csv, {"kind": "proposals"}, name="export-proposals"

@@ -211,6 +211,8 @@ def edit(
     proposal: Proposal,
     obj: models.Model,
     form_kwargs: dict | None = None,
+    *,
+    done: Callable[[object], HttpResponse] | None = None,
 ) -> HttpResponse:
     """A change to `obj`, refused if someone saved it after the analyst opened the form."""
     return handle(
@@ -218,20 +220,27 @@ def edit(
         block,
         proposal,
         write=lambda form: writes.save(obj, form.cleaned_data["version"], request.user, form.save),
-        done=after(request, block, proposal),
+        done=done or after(request, block, proposal),
         subject=obj,
         form_kwargs={"instance": obj, **(form_kwargs or {})},
     )
 
 
-def delete(request: HttpRequest, block: Block, proposal: Proposal, obj: models.Model):
+def delete(
+    request: HttpRequest,
+    block: Block,
+    proposal: Proposal,
+    obj: models.Model,
+    *,
+    done: Callable[[object], HttpResponse] | None = None,
+):
     """The deletion of the version of `obj` the analyst confirmed."""
     return handle(
         request,
         block,
         proposal,
         write=lambda form: writes.delete(obj, form.cleaned_data["version"], request.user),
-        done=after(request, block, proposal),
+        done=done or after(request, block, proposal),
         subject=obj,
         form_kwargs={"instance": obj},
     )

@@ -131,16 +131,22 @@ def proposal_publish(request: HttpRequest, slug: str) -> HttpResponse:
 # Layers ------------------------------------------------------------------------------------
 
 
-def found(request: HttpRequest, queryset, what: str, proposal_slug: str, **lookup):
-    """The record of a proposal; if it was deleted meanwhile, a POST is told so (409)."""
+def found(request: HttpRequest, queryset, what: str, proposal_slug: str, via="proposal", **lookup):
+    """The record of a proposal (reached `via` that path); if it was deleted meanwhile, a POST is
+    told so (409)."""
     model = queryset.model
     record = (
-        queryset.select_related("proposal").filter(proposal__slug=proposal_slug, **lookup).first()
+        queryset.select_related(via).filter(**{f"{via}__slug": proposal_slug}, **lookup).first()
     )
     if record is not None:
-        return record.proposal, record
+        proposal = record
+        for step in via.split("__"):
+            proposal = getattr(proposal, step)
+        return proposal, record
     proposal = get_object_or_404(Proposal, slug=proposal_slug)
-    deleted = model.history.filter(proposal_id=proposal.pk, history_type="-", **lookup)
+    deleted = model.history.filter(history_type="-", **lookup)
+    if via == "proposal":
+        deleted = deleted.filter(proposal_id=proposal.pk)
     if request.method == "POST" and deleted.exists():
         raise Gone(blocks.gone(request, proposal, what))
     raise Http404(f"No such {model._meta.verbose_name}.")
