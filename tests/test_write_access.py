@@ -3,7 +3,19 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from proposals.models import Citation, Event, Layer, Precondition, Proposal, Source
+from proposals.models import (
+    Actor,
+    Citation,
+    Commitment,
+    Event,
+    Layer,
+    Position,
+    Precondition,
+    Proposal,
+    ProposalRelation,
+    Source,
+    StatusChange,
+)
 
 from .conftest import HTMX
 
@@ -27,9 +39,16 @@ def our_patterns(resolver=None, prefix=""):
 
 def concrete(route: str) -> str:
     """The route with real values of the seed in place of its parameters."""
-    event = Event.objects.filter(proposals__slug=UN).first()
-    citation = Citation.objects.filter(proposal__slug=UN).first()
-    pk = citation.pk if "citations" in route else event.pk
+    records = {
+        "citations": Citation.objects.filter(proposal__slug=UN),
+        "positions": Position.objects.filter(proposal__slug=UN),
+        "commitments": Commitment.objects.filter(layer__proposal__slug=UN),
+        "status-changes": StatusChange.objects.filter(proposal__slug=UN),
+        "relations": ProposalRelation.objects.filter(proposal__slug=UN),
+    }
+    kind = next((name for name in records if f"/{name}/<int:pk>" in route), None)
+    queryset = records[kind] if kind else Event.objects.filter(proposals__slug=UN)
+    pk = queryset.values_list("pk", flat=True).first()
     values = {
         "<slug:slug>": UN,
         "<slug:kind>": "un_force",
@@ -42,11 +61,36 @@ def concrete(route: str) -> str:
     return "/" + route
 
 
+MODELS = (
+    Proposal,
+    Layer,
+    Precondition,
+    Citation,
+    Event,
+    Source,
+    Position,
+    Commitment,
+    StatusChange,
+    ProposalRelation,
+)
+
+
 def snapshot() -> list:
-    return [
-        list(model.objects.order_by("pk").values())
-        for model in (Proposal, Layer, Precondition, Citation, Event, Source)
-    ]
+    return [list(model.objects.order_by("pk").values()) for model in MODELS]
+
+
+@pytest.fixture
+def dated_records(seeded):
+    """One record of each dated kind on the UN mission, for every URL to name a real one."""
+    un = Proposal.objects.get(slug=UN)
+    russia = Actor.objects.get(slug="russia")
+    Position.objects.create(proposal=un, actor=russia, stance="opposes", stated_on="2025-03-25")
+    Commitment.objects.create(
+        layer=un.layers.get(), actor=russia, phase="pledged", unit="troops", stated_on="2025-03-25"
+    )
+    ProposalRelation.objects.create(
+        proposal=un, kind="same_idea_as", other=Proposal.objects.exclude(pk=un.pk).get()
+    )
 
 
 def test_the_site_has_write_urls_to_check():
@@ -55,7 +99,9 @@ def test_the_site_has_write_urls_to_check():
 
 
 @pytest.mark.parametrize("who", ["anonymous", "outsider"])
-def test_no_url_accepts_a_post_from_anyone_but_an_analyst(client, django_user_model, seeded, who):
+def test_no_url_accepts_a_post_from_anyone_but_an_analyst(
+    client, django_user_model, dated_records, who
+):
     if who == "outsider":
         client.force_login(django_user_model.objects.create_user("mallory", password="pw-long-1"))
     before = snapshot()
@@ -69,7 +115,7 @@ def test_no_url_accepts_a_post_from_anyone_but_an_analyst(client, django_user_mo
             assert status in {403, 405}, f"{who} POST {url} ({name}) answered {status}"
         checked.append(name)
     assert snapshot() == before
-    assert len(checked) >= 15
+    assert len(checked) >= 25
 
 
 def test_writes_need_the_csrf_token_even_for_analysts(client, analyst, seeded):
