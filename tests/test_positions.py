@@ -140,3 +140,30 @@ def test_demo_data_backers_and_statuses_agree_with_their_dated_records(db):
         change = proposal.status_changes.filter(precondition=None).latest("changed_on")
         assert change.status == proposal.status
     assert Position.objects.exists() and StatusChange.objects.exists()
+
+
+def test_the_dashboard_shows_who_stands_where_and_the_commitments_in_force(client, seeded):
+    from .factories import CommitmentFactory
+
+    coalition = Proposal.objects.get(slug=COALITION)
+    naval = coalition.layers.get(kind__slug="naval")
+    france = coalition.positions.get(actor__slug="france").actor
+    CommitmentFactory(layer=naval, actor=france, quantity=2, unit="ships", phase="pledged")
+    # Withdrawn later: the withdrawal is in force, not the pledge.
+    CommitmentFactory(
+        layer=naval,
+        actor=france,
+        quantity=2,
+        unit="ships",
+        phase="withdrawn",
+        stated_on=dt.date(2025, 6, 1),
+    )
+    CommitmentFactory(layer=naval, actor=france, quantity=500, unit="troops", phase="pledged")
+    html = client.get("/").content.decode()
+    assert "Who stands where" in html
+    assert '<a href="/actors/france/">France</a>' in html
+    assert '<span class="visually-hidden">Proposes</span>' in html  # never colour alone
+    totals = html.split('id="commitments-heading"')[1].split("</table>")[0]
+    assert '<th scope="row">Pledged</th>\n        <td class="num">1</td>' in totals
+    assert "500 troops" in totals
+    assert '<th scope="row">Withdrawn</th>\n        <td class="num">1</td>' in totals

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -24,16 +25,22 @@ from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
     Actor,
     Citation,
+    Commitment,
     DataVersion,
     Event,
     Layer,
     LayerKind,
+    Position,
     Precondition,
     PreconditionStatus,
     Proposal,
+    ProposalRelation,
+    Stance,
+    StatusChange,
     is_analyst,
 )
 from ..search import snippet
+from ..stances import SYMBOLS, commitment_totals, stance_matrix
 
 MATRIX_PER_PAGE = 25
 RECENT_COUNT = 8
@@ -139,6 +146,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     for row in rows:
         row["cells"] = [kind.pk in row["kinds"] for kind in kinds]
+    stances = stance_matrix([row["proposal"].pk for row in rows])
+    for row in rows:
+        row["stances"] = stances.cells[row["proposal"].pk]
     last_updated = visible.aggregate(last=Max("updated_at"))["last"]
     recent = list(
         visible.order_by("-updated_at", "pk").only(
@@ -155,6 +165,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "kinds": kinds,
             "matrix_rows": rows,
             "matrix_page": matrix_page,
+            "stance_actors": stances.actors,
+            "stance_symbols": SYMBOLS,
+            "commitment_totals": commitment_totals(visible),
             "recent": recent,
             "last_updated": last_updated,
         },
@@ -220,16 +233,37 @@ def get_visible_proposal(request: HttpRequest, slug: str) -> Proposal:
     return get_object_or_404(Proposal.objects.visible_to(request.user), slug=slug)
 
 
-def detail_context(proposal: Proposal) -> dict:
-    """Everything the proposal page shows, in a fixed number of queries.
+LATEST_COMMITMENT_FIELDS = ("phase", "quantity", "unit", "stated_on")
 
-    The editing views render single blocks of the page from the same context.
+
+def contributors_with_latest_commitment() -> QuerySet[Actor]:
+    """A layer's contributors, each annotated with its latest commitment to that layer.
+
+    The prefetch of layer.contributors joins the through table under the table's own name (as
+    Django's own prefetch relies on), so the subquery can pick that row's layer: the page needs no
+    separate query for commitments.
     """
-    proposal = Proposal.objects.prefetch_related(
+    qn = connection.ops.quote_name
+    through = Layer.contributors.through._meta.db_table
+    column = f"{qn(through)}.{qn(Layer.contributors.field.m2m_column_name())}"
+    row_layer = RawSQL(column, ())  # noqa: S611 (names from the model, no input)
+    latest = Commitment.objects.filter(actor=OuterRef("pk"), layer=row_layer).order_by(
+        "-stated_on", "-pk"
+    )
+    return Actor.objects.annotate(
+        **{f"latest_{name}": Subquery(latest.values(name)[:1]) for name in LATEST_COMMITMENT_FIELDS}
+    )
+
+
+def with_details(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Proposals with everything their page shows, each kind of record in one query."""
+    return proposals.prefetch_related(
         "proponents",
         Prefetch(
             "layers",
-            queryset=Layer.objects.select_related("kind").prefetch_related("contributors"),
+            queryset=Layer.objects.select_related("kind").prefetch_related(
+                Prefetch("contributors", queryset=contributors_with_latest_commitment())
+            ),
         ),
         Prefetch(
             "preconditions",
@@ -238,10 +272,68 @@ def detail_context(proposal: Proposal) -> dict:
             ),
         ),
         Prefetch("events", queryset=Event.objects.order_by("date", "pk")),
-    ).get(pk=proposal.pk)
+        Prefetch(
+            "positions",
+            queryset=Position.objects.select_related("actor").order_by("-stated_on", "-pk"),
+        ),
+        Prefetch("status_changes", queryset=StatusChange.objects.order_by("changed_on", "pk")),
+    )
+
+
+def stances(positions: list[Position], cited: dict) -> list[dict]:
+    """Who stands where: actors grouped by current stance (in the order of Stance), each with
+    its current position and, beneath, its earlier ones. `positions` come newest first."""
+    by_actor: dict[int, list[Position]] = {}
+    for position in positions:
+        position.cited = cited["position", position.pk]
+        by_actor.setdefault(position.actor_id, []).append(position)
+    groups: dict[str, list[dict]] = {stance: [] for stance in Stance.values}
+    for current, *earlier in by_actor.values():
+        groups[current.stance].append(
+            {"actor": current.actor, "current": current, "earlier": earlier}
+        )
+    return [
+        {
+            "stance": stance,
+            "label": label,
+            "symbol": SYMBOLS[stance],
+            "entries": sorted(groups[stance], key=lambda entry: entry["actor"].name),
+        }
+        for stance, label in Stance.choices
+        if groups[stance]
+    ]
+
+
+def relations_of(proposal: Proposal, drafts: bool) -> list[dict]:
+    """The proposal's relations in both directions, each read from this proposal's side."""
+    relations = ProposalRelation.objects.filter(Q(proposal=proposal) | Q(other=proposal))
+    if not drafts:
+        relations = relations.filter(proposal__is_published=True, other__is_published=True)
+    return [
+        {
+            "relation": relation,
+            "outgoing": relation.proposal_id == proposal.pk,
+            "other": relation.other if relation.proposal_id == proposal.pk else relation.proposal,
+        }
+        for relation in relations.select_related("proposal", "other").order_by("kind", "pk")
+    ]
+
+
+def detail_context(proposal: Proposal, *, prefetched: bool = False, drafts: bool = True) -> dict:
+    """Everything the proposal page shows, in a fixed number of queries.
+
+    The editing views render single blocks of the page from the same context. `prefetched`: the
+    proposal comes from with_details() already; `drafts`: relations to drafts are shown (analysts).
+    """
+    if not prefetched:
+        proposal = with_details(Proposal.objects).get(pk=proposal.pk)
     citations = list(
         Citation.objects.filter(
-            Q(proposal=proposal) | Q(layer__proposal=proposal) | Q(precondition__proposal=proposal)
+            Q(proposal=proposal)
+            | Q(layer__proposal=proposal)
+            | Q(precondition__proposal=proposal)
+            | Q(position__proposal=proposal)
+            | Q(status_change__proposal=proposal)
         )
         .select_related("source")
         .order_by("pk")
@@ -253,18 +345,38 @@ def detail_context(proposal: Proposal) -> dict:
             by_target["proposal", citation.proposal_id].append(citation)
         elif citation.layer_id:
             by_target["layer", citation.layer_id].append(citation)
-        else:
+        elif citation.precondition_id:
             by_target["precondition", citation.precondition_id].append(citation)
+        elif citation.position_id:
+            by_target["position", citation.position_id].append(citation)
+        else:
+            by_target["status_change", citation.status_change_id].append(citation)
         sources.setdefault(citation.source_id, {"source": citation.source, "citations": []})
         sources[citation.source_id]["citations"].append(citation)
 
     layers = list(proposal.layers.all())
     for layer in layers:
         layer.cited = by_target["layer", layer.pk]
+        layer.latest_commitments = [
+            {
+                "actor": actor,
+                "commitment": Commitment(
+                    **{name: getattr(actor, f"latest_{name}") for name in LATEST_COMMITMENT_FIELDS}
+                ),
+            }
+            for actor in layer.contributors.all()
+            if actor.latest_phase
+        ]
     preconditions = list(proposal.preconditions.all())
     for precondition in preconditions:
         precondition.cited = by_target["precondition", precondition.pk]
     met = sum(p.status == PreconditionStatus.MET for p in preconditions)
+    status_changes = list(proposal.status_changes.all())
+    by_pk = {precondition.pk: precondition for precondition in preconditions}
+    for change in status_changes:
+        change.cited = by_target["status_change", change.pk]
+        if change.precondition_id:  # the precondition as the page already has it
+            change.precondition = by_pk[change.precondition_id]
 
     actors = {actor.pk: actor for actor in proposal.proponents.all()}
     roles: dict[int, list[str]] = defaultdict(list)
@@ -281,11 +393,22 @@ def detail_context(proposal: Proposal) -> dict:
                 f"responsible for the precondition “{precondition.description.rstrip('.')}”"
             )
     used_kinds = {layer.kind_id for layer in layers}
+    design = [
+        (label, value)
+        for label, value in [
+            ("Mandate from", proposal.get_mandate_source_display()),
+            ("Led by", proposal.lead),
+            ("Purpose", proposal.get_purpose_display()),
+            ("Armed", {True: "Yes", False: "No"}.get(proposal.armed, "")),
+        ]
+        if value
+    ]
 
     return {
         "proposal": proposal,
         "layers": layers,
-        "can_add_layer": LayerKind.objects.exclude(pk__in=used_kinds).exists(),
+        # Only analysts see the add-layer slot: the template asks, so readers' pages skip the query.
+        "can_add_layer": lambda: LayerKind.objects.exclude(pk__in=used_kinds).exists(),
         "preconditions": preconditions,
         "preconditions_met": met,
         "proposal_citations": by_target["proposal", proposal.pk],
@@ -295,13 +418,19 @@ def detail_context(proposal: Proposal) -> dict:
         ],
         "sources": list(sources.values()),
         "events": list(proposal.events.all()),
+        "stances": stances(list(proposal.positions.all()), by_target),
+        "status_changes": status_changes,
+        "relations": relations_of(proposal, drafts),
+        "design": design,
     }
 
 
 @require_GET
 def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    proposal = get_visible_proposal(request, slug)
-    return render(request, "proposals/detail.html", detail_context(proposal))
+    visible = Proposal.objects.visible_to(request.user)
+    proposal = get_object_or_404(with_details(visible), slug=slug)
+    context = detail_context(proposal, prefetched=True, drafts=is_analyst(request.user))
+    return render(request, "proposals/detail.html", context)
 
 
 @require_GET

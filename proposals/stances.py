@@ -1,0 +1,90 @@
+"""Who stands where, computed from the dated records: current stances, latest commitments."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from .models import Actor, Commitment, Phase, Position, Stance, Unit
+
+# How each stance is shown beside its label, so that colour is never the only carrier.
+SYMBOLS = {
+    Stance.PROPOSES: "★",
+    Stance.SUPPORTS: "✓",
+    Stance.CONDITIONAL: "±",
+    Stance.UNDECIDED: "?",
+    Stance.DECLINES: "–",
+    Stance.OPPOSES: "✗",
+}
+
+
+def current_positions(proposal_ids: Iterable[int]) -> dict[tuple[int, int], Position]:
+    """{(proposal id, actor id): latest position}, in one query."""
+    latest: dict[tuple[int, int], Position] = {}
+    for position in Position.objects.filter(proposal_id__in=list(proposal_ids)).order_by(
+        "stated_on", "pk"
+    ):
+        latest[position.proposal_id, position.actor_id] = position
+    return latest
+
+
+@dataclass
+class StanceMatrix:
+    actors: list[Actor]
+    cells: dict[int, list[Position | None]]  # proposal id: a position (or None) per actor
+
+
+def stance_matrix(proposal_ids: list[int], most: int = 10) -> StanceMatrix:
+    """The actors who have taken a stance on these proposals (the `most` frequent), and each one's
+    current stance on each proposal: two queries."""
+    latest = current_positions(proposal_ids)
+    frequency = Counter(actor_id for _, actor_id in latest)
+    chosen = [actor_id for actor_id, _ in frequency.most_common(most)]
+    actors = sorted(Actor.objects.filter(pk__in=chosen), key=lambda actor: actor.name)
+    return StanceMatrix(
+        actors,
+        {pk: [latest.get((pk, actor.pk)) for actor in actors] for pk in proposal_ids},
+    )
+
+
+def latest_commitments(commitments: QuerySet) -> QuerySet:
+    """Of each actor's commitments to a layer in one unit, the latest: the one in force."""
+    later = Commitment.objects.filter(
+        layer=OuterRef("layer"), actor=OuterRef("actor"), unit=OuterRef("unit")
+    ).filter(
+        Q(stated_on__gt=OuterRef("stated_on"))
+        | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
+    )
+    return commitments.filter(~Exists(later))
+
+
+@dataclass
+class PhaseTotal:
+    phase: str
+    label: str
+    count: int
+    amounts: list[tuple[int, str]]  # (total quantity, unit label) where quantities are given
+
+
+def commitment_totals(proposals: QuerySet) -> list[PhaseTotal]:
+    """How many commitments are in force at each phase, with their quantities by unit."""
+    rows = (
+        latest_commitments(Commitment.objects.filter(layer__proposal__in=proposals.values("pk")))
+        .order_by()
+        .values_list("phase", "unit")
+        .annotate(n=Count("pk"), total=Sum("quantity"))
+    )
+    counts: Counter = Counter()
+    amounts: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    units = dict(Unit.choices)
+    for phase, unit, n, total in rows:
+        counts[phase] += n
+        if total:
+            amounts[phase].append((total, units[unit]))
+    return [
+        PhaseTotal(value, label, counts[value], sorted(amounts[value], key=lambda a: a[1]))
+        for value, label in Phase.choices
+    ]

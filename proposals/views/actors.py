@@ -1,0 +1,146 @@
+"""Public pages about actors: every actor with where it stands, and one actor's record over time.
+
+Both pages issue a fixed number of SQL queries whatever the number of actors and records.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from ..models import (
+    BACKING,
+    Actor,
+    Citation,
+    Commitment,
+    Phase,
+    Position,
+    Proposal,
+    Stance,
+)
+
+# The actors page sums the six stances into three columns.
+HESITATING = (Stance.CONDITIONAL, Stance.UNDECIDED)
+REFUSING = (Stance.DECLINES, Stance.OPPOSES)
+
+
+def positions_in_force(positions: QuerySet[Position]) -> QuerySet[Position]:
+    """The positions in force: those that no later position of the same actor on the same
+    proposal replaces (later by stated_on, then pk)."""
+    later = Position.objects.filter(actor=OuterRef("actor"), proposal=OuterRef("proposal")).filter(
+        Q(stated_on__gt=OuterRef("stated_on"))
+        | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
+    )
+    return positions.filter(~Exists(later))
+
+
+@require_GET
+def actor_list(request: HttpRequest) -> HttpResponse:
+    visible = Proposal.objects.visible_to(request.user)
+    counts = {
+        row.pop("actor"): row
+        for row in positions_in_force(Position.objects.filter(proposal__in=visible))
+        .order_by()
+        .values("actor")
+        .annotate(
+            supports=Count("pk", filter=Q(stance__in=BACKING)),
+            hesitates=Count("pk", filter=Q(stance__in=HESITATING)),
+            opposes=Count("pk", filter=Q(stance__in=REFUSING)),
+        )
+    }
+    none = {"supports": 0, "hesitates": 0, "opposes": 0}
+    rows = [{"actor": actor} | counts.get(actor.pk, none) for actor in Actor.objects.all()]
+    return render(request, "proposals/actors.html", {"rows": rows})
+
+
+CHART_WIDTH = 480
+CHART_LABEL_WIDTH = 80
+CHART_BAR_ROOM = CHART_WIDTH - CHART_LABEL_WIDTH - 200  # room left for the value's text
+CHART_BAR_HEIGHT = 20
+CHART_GAP = 8
+CHARTED = (Phase.PLEDGED, Phase.DEPLOYED)
+
+
+def pledged_and_deployed(commitments: list[Commitment]) -> list[dict]:
+    """Pledged and deployed totals per unit: for each layer, the latest figure of each phase
+    counts (a later pledge restates an earlier one, it does not add to it)."""
+    latest: dict[tuple, Commitment] = {}
+    for c in sorted(commitments, key=lambda c: (c.stated_on, c.pk)):
+        if c.phase in CHARTED and c.quantity is not None:
+            latest[c.layer_id, c.unit, c.phase] = c
+    totals: dict[str, dict] = {}
+    for (_, unit, phase), c in latest.items():
+        row = totals.setdefault(unit, {"unit": c.get_unit_display(), "pledged": 0, "deployed": 0})
+        row[phase] += c.quantity
+    return [totals[unit] for unit in Commitment.Unit.values if unit in totals]
+
+
+def commitment_chart(totals: list[dict]) -> dict | None:
+    """Geometry of the pledged-versus-deployed chart, drawn as SVG by the template. Each unit is
+    scaled on its own: troops and euros share no axis."""
+    if not totals:
+        return None
+    groups, y = [], 0
+    for row in totals:
+        most = max(row["pledged"], row["deployed"]) or 1
+        bars = []
+        for i, phase in enumerate(CHARTED):
+            width = round(CHART_BAR_ROOM * row[phase] / most, 1)
+            top = y + i * (CHART_BAR_HEIGHT + 4)
+            bars.append(
+                {
+                    "phase": phase.value,
+                    "label": phase.label,
+                    "text": f"{row[phase]:,} {phase.label.lower()}",
+                    "y": top,
+                    "text_y": top + 15,
+                    "width": width,
+                    "value_x": CHART_LABEL_WIDTH + width + 8,
+                }
+            )
+        groups.append(
+            {
+                "unit": row["unit"],
+                "text_y": y + 15,
+                "bars": bars,
+                "summary": f"{row['unit']}: " + ", ".join(bar["text"] for bar in bars),
+            }
+        )
+        y += 2 * (CHART_BAR_HEIGHT + 4) + CHART_GAP
+    return {
+        "groups": groups,
+        "width": CHART_WIDTH,
+        "height": y - CHART_GAP,
+        "bar_x": CHART_LABEL_WIDTH,
+        "bar_height": CHART_BAR_HEIGHT,
+        "phase_x": CHART_LABEL_WIDTH - 8,
+    }
+
+
+@require_GET
+def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    actor = get_object_or_404(Actor, slug=slug)
+    visible = Proposal.objects.visible_to(request.user)
+    positions = list(
+        actor.positions.filter(proposal__in=visible)
+        .select_related("proposal")
+        .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+        .order_by("-stated_on", "-pk")
+    )
+    commitments = list(
+        actor.commitments.filter(layer__proposal__in=visible)
+        .select_related("layer__kind", "layer__proposal")
+        .order_by("-stated_on", "-pk")
+    )
+    return render(
+        request,
+        "proposals/actor.html",
+        {
+            "actor": actor,
+            "positions": positions,
+            "commitments": commitments,
+            "chart": commitment_chart(pledged_and_deployed(commitments)),
+        },
+    )
