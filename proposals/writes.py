@@ -25,6 +25,7 @@ from simple_history.models import HistoricalRecords
 from .history import Since, changes_since
 from .models import (
     BACKING,
+    Commitment,
     DataVersion,
     Event,
     Position,
@@ -145,6 +146,9 @@ def settle(instance: models.Model) -> None:
     """Bring what derives from `instance` up to date (after it was saved or deleted)."""
     if isinstance(instance, Position):
         sync_backers(instance.proposal_id)
+    elif isinstance(instance, Commitment) and instance.pk is not None:
+        # Whoever commits to a layer contributes to it (kept after a deletion: say so by hand).
+        instance.layer.contributors.add(instance.actor_id)
     elif isinstance(instance, StatusChange):
         sync_status(instance.proposal_id, instance.precondition_id)
 

@@ -8,12 +8,16 @@ import pytest
 from proposals.models import (
     Actor,
     Citation,
+    Commitment,
     Event,
     Layer,
     LayerKind,
+    Position,
     Precondition,
     Proposal,
+    ProposalRelation,
     Source,
+    StatusChange,
 )
 
 from .conftest import HTMX
@@ -211,8 +215,92 @@ CASES = [
         "Security Council consultations",
         form_text="Add an event to the timeline",
     ),
+    Case(
+        "position-create",
+        lambda: f"/proposals/{COALITION}/positions/new/",
+        lambda: {
+            "actor": Actor.objects.get(slug="russia").pk,
+            "stance": "opposes",
+            "stated_on": "2025-04-01",
+            "statement": "Russia rejected any European troops.",
+        },
+        lambda: {"actor": "", "stance": "adores", "stated_on": "someday"},
+        lambda: Position.objects.filter(actor__slug="russia", stance="opposes").exists(),
+        "Russia rejected any European troops.",
+        form_text="Record a position",
+    ),
+    Case(
+        "position-edit",
+        lambda: f"/proposals/{COALITION}/positions/{france_position().pk}/edit/",
+        lambda: {
+            "actor": france_position().actor_id,
+            "stance": "supports",
+            "stated_on": "2025-03-25",
+            "statement": "Working on the plan.",
+            "version": france_position().version,
+        },
+        lambda: {"actor": "", "stance": "", "stated_on": "", "version": france_position().version},
+        lambda: france_position().stance == "supports",
+        "Working on the plan.",
+        form_text="Edit the position of France (2025-03-25)",
+    ),
+    Case(
+        "position-delete",
+        lambda: f"/proposals/{COALITION}/positions/{france_position().pk}/delete/",
+        lambda: {"version": france_position().version},
+        lambda: {"version": "x"},
+        lambda: not Position.objects.filter(actor__slug="france").exists(),
+        "United Kingdom",
+        form_text="Delete the position of France (2025-03-25)?",
+    ),
+    Case(
+        "commitment-create",
+        lambda: f"/proposals/{COALITION}/layers/naval/commitments/new/",
+        lambda: {
+            "layer": layer().pk,
+            "actor": Actor.objects.get(slug="france").pk,
+            "phase": "pledged",
+            "quantity": "2",
+            "unit": "ships",
+            "stated_on": "2025-04-01",
+        },
+        lambda: {"layer": layer().pk, "phase": "promised", "quantity": "two ships"},
+        lambda: Commitment.objects.filter(layer=layer(), actor__slug="france").exists(),
+        "2 ships pledged",
+        form_text="Record a commitment",
+    ),
+    Case(
+        "status-change-edit",
+        lambda: f"/proposals/{UN}/status-changes/{consent_change().pk}/edit/",
+        lambda: {"status": "met", "changed_on": "2025-03-25", "version": consent_change().version},
+        lambda: {"status": "floated", "changed_on": "never", "version": consent_change().version},
+        lambda: precondition().status == "met",
+        'became <strong class="status-change status-change--met">Met</strong>',
+        form_text="Correct the status change of 2025-03-25",
+    ),
+    Case(
+        "relation-create",
+        lambda: f"/proposals/{COALITION}/relations/new/",
+        lambda: {
+            "kind": "same_idea_as",
+            "other": un().pk,
+            "note": "The coalition’s UN-force layer is the UN mission.",
+        },
+        lambda: {"kind": "rivals", "other": "", "note": "A note kept on a 422"},
+        lambda: ProposalRelation.objects.filter(kind="same_idea_as").exists(),
+        "The coalition’s UN-force layer is the UN mission.",
+        form_text="Relate another proposal",
+    ),
 ]
 IDS = [case.name for case in CASES]
+
+
+def france_position() -> Position:
+    return Position.objects.get(proposal__slug=COALITION, actor__slug="france")
+
+
+def consent_change() -> StatusChange:
+    return StatusChange.objects.get(precondition__slug="russian-consent")
 
 
 @pytest.fixture

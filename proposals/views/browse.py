@@ -233,7 +233,7 @@ def get_visible_proposal(request: HttpRequest, slug: str) -> Proposal:
     return get_object_or_404(Proposal.objects.visible_to(request.user), slug=slug)
 
 
-LATEST_COMMITMENT_FIELDS = ("phase", "quantity", "unit", "stated_on")
+LATEST_COMMITMENT_FIELDS = ("pk", "phase", "quantity", "unit", "stated_on")
 
 
 def contributors_with_latest_commitment() -> QuerySet[Actor]:

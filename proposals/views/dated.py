@@ -25,28 +25,37 @@ from .editing import DELETE, found
 SECTION = {Position: "positions", StatusChange: "status", ProposalRelation: "relations"}
 
 POSITION_NEW = Block(
-    PositionForm, "Record a position", anchor="add-position", submit="Add position"
+    PositionForm,
+    "Record a position",
+    anchor="add-position",
+    wrapper="div",
+    submit="Add position",
 )
-POSITION_EDIT = Block(PositionEditForm, "Edit {obj.actor.name}'s position of {obj.stated_on}")
+POSITION_EDIT = Block(PositionEditForm, "Edit the position of {obj.actor.name} ({obj.stated_on})")
 POSITION_DELETE = Block(
-    delete_form(Position), "Delete {obj.actor.name}'s position of {obj.stated_on}?", **DELETE
+    delete_form(Position), "Delete the position of {obj.actor.name} ({obj.stated_on})?", **DELETE
 )
 COMMITMENT_NEW = Block(
     CommitmentForm,
     "Record a commitment",
     anchor="add-commitment-{obj.kind.slug}",
+    wrapper="div",
     submit="Add commitment",
 )
-COMMITMENT_EDIT = Block(CommitmentEditForm, "Edit {obj.actor.name}'s commitment")
+COMMITMENT_EDIT = Block(CommitmentEditForm, "Edit the commitment of {obj.actor.name}")
 COMMITMENT_DELETE = Block(
-    delete_form(Commitment), "Delete {obj.actor.name}'s commitment?", **DELETE
+    delete_form(Commitment), "Delete the commitment of {obj.actor.name}?", **DELETE
 )
 STATUS_CHANGE_EDIT = Block(StatusChangeEditForm, "Correct the status change of {obj.changed_on}")
 STATUS_CHANGE_DELETE = Block(
     delete_form(StatusChange), "Delete the status change of {obj.changed_on}?", **DELETE
 )
 RELATION_NEW = Block(
-    RelationForm, "Relate another proposal", anchor="add-relation", submit="Add relation"
+    RelationForm,
+    "Relate another proposal",
+    anchor="add-relation",
+    wrapper="div",
+    submit="Add relation",
 )
 RELATION_EDIT = Block(RelationEditForm, "Edit the relation")
 RELATION_DELETE = Block(delete_form(ProposalRelation), "Delete this relation?", **DELETE)
@@ -125,6 +134,7 @@ def commitment_create(request: HttpRequest, slug: str, kind: str) -> HttpRespons
         COMMITMENT_NEW.form,
         COMMITMENT_NEW.title,
         anchor=COMMITMENT_NEW.anchor.format(obj=layer),
+        wrapper=COMMITMENT_NEW.wrapper,
         submit=COMMITMENT_NEW.submit,
     )
     return create(request, block, layer.proposal, initial={"layer": layer})
