@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,12 +22,15 @@ SYMBOLS = {
 }
 
 
-def current_positions(proposal_ids: Iterable[int]) -> dict[tuple[int, int], Position]:
-    """{(proposal id, actor id): latest position}, in one query."""
+def current_positions(
+    proposal_ids: Iterable[int], day: dt.date | None = None
+) -> dict[tuple[int, int], Position]:
+    """{(proposal id, actor id): latest position (as of `day`)}, in one query."""
     latest: dict[tuple[int, int], Position] = {}
-    for position in Position.objects.filter(proposal_id__in=list(proposal_ids)).order_by(
-        "stated_on", "pk"
-    ):
+    positions = Position.objects.filter(proposal_id__in=list(proposal_ids))
+    if day is not None:
+        positions = positions.filter(stated_on__lte=day)
+    for position in positions.order_by("stated_on", "pk"):
         latest[position.proposal_id, position.actor_id] = position
     return latest
 
@@ -37,10 +41,12 @@ class StanceMatrix:
     cells: dict[int, list[Position | None]]  # proposal id: a position (or None) per actor
 
 
-def stance_matrix(proposal_ids: list[int], most: int = 10) -> StanceMatrix:
+def stance_matrix(
+    proposal_ids: list[int], most: int = 10, day: dt.date | None = None
+) -> StanceMatrix:
     """The actors who have taken a stance on these proposals (the `most` frequent), and each one's
     current stance on each proposal: two queries."""
-    latest = current_positions(proposal_ids)
+    latest = current_positions(proposal_ids, day)
     frequency = Counter(actor_id for _, actor_id in latest)
     chosen = [actor_id for actor_id, _ in frequency.most_common(most)]
     actors = sorted(Actor.objects.filter(pk__in=chosen), key=lambda actor: actor.name)
@@ -50,14 +56,19 @@ def stance_matrix(proposal_ids: list[int], most: int = 10) -> StanceMatrix:
     )
 
 
-def latest_commitments(commitments: QuerySet) -> QuerySet:
-    """Of each actor's commitments to a layer in one unit, the latest: the one in force."""
+def latest_commitments(commitments: QuerySet, day: dt.date | None = None) -> QuerySet:
+    """Of each actor's commitments to a layer in one unit, the latest (as of `day`): the one in
+    force."""
+    if day is not None:
+        commitments = commitments.filter(stated_on__lte=day)
     later = Commitment.objects.filter(
         layer=OuterRef("layer"), actor=OuterRef("actor"), unit=OuterRef("unit")
     ).filter(
         Q(stated_on__gt=OuterRef("stated_on"))
         | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
     )
+    if day is not None:
+        later = later.filter(stated_on__lte=day)
     return commitments.filter(~Exists(later))
 
 
@@ -69,10 +80,12 @@ class PhaseTotal:
     amounts: list[tuple[int, str]]  # (total quantity, unit label) where quantities are given
 
 
-def commitment_totals(proposals: QuerySet) -> list[PhaseTotal]:
+def commitment_totals(proposals: QuerySet, day: dt.date | None = None) -> list[PhaseTotal]:
     """How many commitments are in force at each phase, with their quantities by unit."""
     rows = (
-        latest_commitments(Commitment.objects.filter(layer__proposal__in=proposals.values("pk")))
+        latest_commitments(
+            Commitment.objects.filter(layer__proposal__in=proposals.values("pk")), day
+        )
         .order_by()
         .values_list("phase", "unit")
         .annotate(n=Count("pk"), total=Sum("quantity"))

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .exports import FILES
-from .views import actors, browse, compare, dated, editing, exports, history, imports
+from .views import actors, browse, compare, dated, detail, editing, exports, history, imports
 
 P = "proposals/<slug:slug>"
 
@@ -9,7 +9,7 @@ urlpatterns = [
     path("", browse.dashboard, name="dashboard"),
     path("proposals/", browse.proposal_list, name="proposal-list"),
     path("proposals/new/", editing.proposal_create, name="proposal-create"),
-    path(f"{P}/", browse.proposal_detail, name="proposal-detail"),
+    path(f"{P}/", detail.proposal_detail, name="proposal-detail"),
     path(f"{P}/history/", history.proposal_history, name="proposal-history"),
     path(f"{P}/edit/", editing.proposal_edit, name="proposal-edit"),
     path(f"{P}/publish/", editing.proposal_publish, name="proposal-publish"),

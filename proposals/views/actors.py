@@ -5,11 +5,12 @@ Both pages issue a fixed number of SQL queries whatever the number of actors and
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from .. import as_of
 from ..models import (
     BACKING,
     Actor,
@@ -26,22 +27,12 @@ HESITATING = (Stance.CONDITIONAL, Stance.UNDECIDED)
 REFUSING = (Stance.DECLINES, Stance.OPPOSES)
 
 
-def positions_in_force(positions: QuerySet[Position]) -> QuerySet[Position]:
-    """The positions in force: those that no later position of the same actor on the same
-    proposal replaces (later by stated_on, then pk)."""
-    later = Position.objects.filter(actor=OuterRef("actor"), proposal=OuterRef("proposal")).filter(
-        Q(stated_on__gt=OuterRef("stated_on"))
-        | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
-    )
-    return positions.filter(~Exists(later))
-
-
 @require_GET
 def actor_list(request: HttpRequest) -> HttpResponse:
     visible = Proposal.objects.visible_to(request.user)
     counts = {
         row.pop("actor"): row
-        for row in positions_in_force(Position.objects.filter(proposal__in=visible))
+        for row in as_of.positions_in_force(None, Position.objects.filter(proposal__in=visible))
         .order_by()
         .values("actor")
         .annotate(
@@ -121,16 +112,20 @@ def commitment_chart(totals: list[dict]) -> dict | None:
 
 @require_GET
 def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The actor's record over time; with ?as_of=, as known that day."""
     actor = get_object_or_404(Actor, slug=slug)
+    day, problem = as_of.parse(request.GET)
     visible = Proposal.objects.visible_to(request.user)
+    if day is not None:
+        visible = as_of.reported_by(visible, day)
     positions = list(
-        actor.positions.filter(proposal__in=visible)
+        as_of.positions_on(actor.positions.filter(proposal__in=visible), day)
         .select_related("proposal")
         .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
         .order_by("-stated_on", "-pk")
     )
     commitments = list(
-        actor.commitments.filter(layer__proposal__in=visible)
+        as_of.commitments_on(actor.commitments.filter(layer__proposal__in=visible), day)
         .select_related("layer__kind", "layer__proposal")
         .order_by("-stated_on", "-pk")
     )
@@ -142,5 +137,8 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "positions": positions,
             "commitments": commitments,
             "chart": commitment_chart(pledged_and_deployed(commitments)),
+            "problems": [problem] if problem else [],
+            **as_of.on_page(day),
         },
+        status=400 if problem else 200,
     )

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from .. import writes
 from ..models import Layer, Precondition, Proposal
-from .browse import detail_context
+from .detail import detail_context
 
 
 @dataclass(frozen=True)

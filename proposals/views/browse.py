@@ -1,19 +1,18 @@
-"""Public pages: the dashboard, the list, a proposal, and the health check.
+"""Public pages: the dashboard, the list, and the health check (a proposal's page: detail.py).
 
 Every page issues a fixed number of SQL queries whatever the number of rows (tests assert it).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,22 +20,16 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .. import as_of
 from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
     Actor,
-    Citation,
-    Commitment,
     DataVersion,
-    Event,
     Layer,
     LayerKind,
-    Position,
     Precondition,
     PreconditionStatus,
     Proposal,
-    ProposalRelation,
-    Stance,
-    StatusChange,
     is_analyst,
 )
 from ..search import snippet
@@ -46,30 +39,51 @@ MATRIX_PER_PAGE = 25
 RECENT_COUNT = 8
 
 
-def for_listing(queryset: QuerySet) -> QuerySet:
-    """Proposals with the layers and backers a row in a list or the matrix shows."""
-    return queryset.prefetch_related(
-        Prefetch("layers", queryset=Layer.objects.select_related("kind").only("proposal", "kind")),
-        Prefetch("proponents", queryset=Actor.objects.only("name", "slug")),
+def for_listing(queryset: QuerySet, day: dt.date | None = None) -> QuerySet:
+    """Proposals with the layers and backers a row in a list or the matrix shows (with a `day`,
+    the backers then: whose stance in force that day proposed or supported it)."""
+    layers = Prefetch(
+        "layers", queryset=Layer.objects.select_related("kind").only("proposal", "kind")
     )
+    if day is None:
+        backers = Prefetch("proponents", queryset=Actor.objects.only("name", "slug"))
+    else:
+        backers = Prefetch(
+            "positions",
+            queryset=as_of.backers_on(day).select_related("actor").order_by("actor__name"),
+            to_attr="backing_then",
+        )
+    return queryset.prefetch_related(layers, backers)
 
 
-def with_precondition_counts(proposals: Iterable[Proposal]) -> list[Proposal]:
-    """Set preconditions_total and preconditions_met on one page of proposals, in one query.
+def with_precondition_counts(
+    proposals: Iterable[Proposal], day: dt.date | None = None
+) -> list[Proposal]:
+    """Set preconditions_total and preconditions_met on one page of proposals, in one query, and
+    each proposal's backers and status (as of `day`, from for_listing and the queryset).
 
     Counting per page, not in the page query, keeps deep pages and every sort order cheap.
     """
     proposals = list(proposals)
+    preconditions, status = Precondition.objects.all(), "status"
+    if day is not None:
+        preconditions, status = as_of.preconditions_on(day), "status_then"
     counts = (
-        Precondition.objects.filter(proposal__in=[p.pk for p in proposals])
+        preconditions.filter(proposal__in=[p.pk for p in proposals])
         .order_by()
         .values("proposal")
         .annotate(
             total=Count("pk"),
-            met=Count("pk", filter=Q(status=PreconditionStatus.MET)),
-            in_progress=Count("pk", filter=Q(status=PreconditionStatus.IN_PROGRESS)),
+            met=Count("pk", filter=Q(**{status: PreconditionStatus.MET})),
+            in_progress=Count("pk", filter=Q(**{status: PreconditionStatus.IN_PROGRESS})),
         )
     )
+    for proposal in proposals:
+        if day is None:
+            proposal.backers = list(proposal.proponents.all())
+        else:
+            proposal.backers = [position.actor for position in proposal.backing_then]
+            proposal.status = proposal.status_then
     by_proposal = {row["proposal"]: row for row in counts} if proposals else {}
     for proposal in proposals:
         row = by_proposal.get(proposal.pk, {"total": 0, "met": 0, "in_progress": 0})
@@ -129,31 +143,41 @@ def status_chart(status_counts: list[dict]) -> dict:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Counts, the matrices and what changed; with ?as_of=, the picture as known that day."""
+    day, problem = as_of.parse(request.GET)
     visible = Proposal.objects.visible_to(request.user)
+    status = "status"
+    if day is not None:
+        visible, status = as_of.proposals_on(visible, day), "status_then"
     by_status = dict(
-        visible.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        visible.order_by().values_list(status).annotate(n=Count("pk")).values_list(status, "n")
     )
     status_counts = [
         {"value": value, "label": label, "count": by_status.get(value, 0)}
         for value, label in Proposal.Status.choices
     ]
     kinds = list(LayerKind.objects.all())
-    paginator = Paginator(for_listing(visible.order_by("title", "pk")), MATRIX_PER_PAGE)
+    paginator = Paginator(for_listing(visible.order_by("title", "pk"), day), MATRIX_PER_PAGE)
     matrix_page = paginator.get_page(request.GET.get("matrix_page"))
     rows = [
         {"proposal": proposal, "kinds": {layer.kind_id for layer in proposal.layers.all()}}
-        for proposal in with_precondition_counts(matrix_page)
+        for proposal in with_precondition_counts(matrix_page, day)
     ]
     for row in rows:
         row["cells"] = [kind.pk in row["kinds"] for kind in kinds]
-    stances = stance_matrix([row["proposal"].pk for row in rows])
+    stances = stance_matrix([row["proposal"].pk for row in rows], day=day)
     for row in rows:
         row["stances"] = stances.cells[row["proposal"].pk]
     last_updated = visible.aggregate(last=Max("updated_at"))["last"]
-    recent = list(
-        visible.order_by("-updated_at", "pk").only(
-            "title", "slug", "status", "updated_at", "is_published"
-        )[:RECENT_COUNT]
+    # What changed lately is today's news: not part of a past day's picture.
+    recent = (
+        []
+        if day
+        else list(
+            visible.order_by("-updated_at", "pk").only(
+                "title", "slug", "status", "updated_at", "is_published"
+            )[:RECENT_COUNT]
+        )
     )
     return render(
         request,
@@ -167,10 +191,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "matrix_page": matrix_page,
             "stance_actors": stances.actors,
             "stance_symbols": SYMBOLS,
-            "commitment_totals": commitment_totals(visible),
+            "commitment_totals": commitment_totals(visible, day),
             "recent": recent,
             "last_updated": last_updated,
+            "problems": [problem] if problem else [],
+            **as_of.on_page(day),
         },
+        status=400 if problem else 200,
     )
 
 
@@ -231,206 +258,6 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 def get_visible_proposal(request: HttpRequest, slug: str) -> Proposal:
     return get_object_or_404(Proposal.objects.visible_to(request.user), slug=slug)
-
-
-LATEST_COMMITMENT_FIELDS = ("pk", "phase", "quantity", "unit", "stated_on")
-
-
-def contributors_with_latest_commitment() -> QuerySet[Actor]:
-    """A layer's contributors, each annotated with its latest commitment to that layer.
-
-    The prefetch of layer.contributors joins the through table under the table's own name (as
-    Django's own prefetch relies on), so the subquery can pick that row's layer: the page needs no
-    separate query for commitments.
-    """
-    qn = connection.ops.quote_name
-    through = Layer.contributors.through._meta.db_table
-    column = f"{qn(through)}.{qn(Layer.contributors.field.m2m_column_name())}"
-    row_layer = RawSQL(column, ())  # noqa: S611 (names from the model, no input)
-    latest = Commitment.objects.filter(actor=OuterRef("pk"), layer=row_layer).order_by(
-        "-stated_on", "-pk"
-    )
-    return Actor.objects.annotate(
-        **{f"latest_{name}": Subquery(latest.values(name)[:1]) for name in LATEST_COMMITMENT_FIELDS}
-    )
-
-
-def with_details(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
-    """Proposals with everything their page shows, each kind of record in one query."""
-    return proposals.prefetch_related(
-        "proponents",
-        Prefetch(
-            "layers",
-            queryset=Layer.objects.select_related("kind").prefetch_related(
-                Prefetch("contributors", queryset=contributors_with_latest_commitment())
-            ),
-        ),
-        Prefetch(
-            "preconditions",
-            queryset=Precondition.objects.select_related(
-                "responsible", "layer__kind", "depends_on"
-            ),
-        ),
-        Prefetch("events", queryset=Event.objects.order_by("date", "pk")),
-        Prefetch(
-            "positions",
-            queryset=Position.objects.select_related("actor").order_by("-stated_on", "-pk"),
-        ),
-        Prefetch("status_changes", queryset=StatusChange.objects.order_by("changed_on", "pk")),
-    )
-
-
-def stances(positions: list[Position], cited: dict) -> list[dict]:
-    """Who stands where: actors grouped by current stance (in the order of Stance), each with
-    its current position and, beneath, its earlier ones. `positions` come newest first."""
-    by_actor: dict[int, list[Position]] = {}
-    for position in positions:
-        position.cited = cited["position", position.pk]
-        by_actor.setdefault(position.actor_id, []).append(position)
-    groups: dict[str, list[dict]] = {stance: [] for stance in Stance.values}
-    for current, *earlier in by_actor.values():
-        groups[current.stance].append(
-            {"actor": current.actor, "current": current, "earlier": earlier}
-        )
-    return [
-        {
-            "stance": stance,
-            "label": label,
-            "symbol": SYMBOLS[stance],
-            "entries": sorted(groups[stance], key=lambda entry: entry["actor"].name),
-        }
-        for stance, label in Stance.choices
-        if groups[stance]
-    ]
-
-
-def relations_of(proposal: Proposal, drafts: bool) -> list[dict]:
-    """The proposal's relations in both directions, each read from this proposal's side."""
-    relations = ProposalRelation.objects.filter(Q(proposal=proposal) | Q(other=proposal))
-    if not drafts:
-        relations = relations.filter(proposal__is_published=True, other__is_published=True)
-    return [
-        {
-            "relation": relation,
-            "outgoing": relation.proposal_id == proposal.pk,
-            "other": relation.other if relation.proposal_id == proposal.pk else relation.proposal,
-        }
-        for relation in relations.select_related("proposal", "other").order_by("kind", "pk")
-    ]
-
-
-def detail_context(proposal: Proposal, *, prefetched: bool = False, drafts: bool = True) -> dict:
-    """Everything the proposal page shows, in a fixed number of queries.
-
-    The editing views render single blocks of the page from the same context. `prefetched`: the
-    proposal comes from with_details() already; `drafts`: relations to drafts are shown (analysts).
-    """
-    if not prefetched:
-        proposal = with_details(Proposal.objects).get(pk=proposal.pk)
-    citations = list(
-        Citation.objects.filter(
-            Q(proposal=proposal)
-            | Q(layer__proposal=proposal)
-            | Q(precondition__proposal=proposal)
-            | Q(position__proposal=proposal)
-            | Q(status_change__proposal=proposal)
-        )
-        .select_related("source")
-        .order_by("pk")
-    )
-    by_target: dict[tuple[str, int], list[Citation]] = defaultdict(list)
-    sources: dict[int, dict] = {}
-    for citation in citations:
-        if citation.proposal_id:
-            by_target["proposal", citation.proposal_id].append(citation)
-        elif citation.layer_id:
-            by_target["layer", citation.layer_id].append(citation)
-        elif citation.precondition_id:
-            by_target["precondition", citation.precondition_id].append(citation)
-        elif citation.position_id:
-            by_target["position", citation.position_id].append(citation)
-        else:
-            by_target["status_change", citation.status_change_id].append(citation)
-        sources.setdefault(citation.source_id, {"source": citation.source, "citations": []})
-        sources[citation.source_id]["citations"].append(citation)
-
-    layers = list(proposal.layers.all())
-    for layer in layers:
-        layer.cited = by_target["layer", layer.pk]
-        layer.latest_commitments = [
-            {
-                "actor": actor,
-                "commitment": Commitment(
-                    **{name: getattr(actor, f"latest_{name}") for name in LATEST_COMMITMENT_FIELDS}
-                ),
-            }
-            for actor in layer.contributors.all()
-            if actor.latest_phase
-        ]
-    preconditions = list(proposal.preconditions.all())
-    for precondition in preconditions:
-        precondition.cited = by_target["precondition", precondition.pk]
-    met = sum(p.status == PreconditionStatus.MET for p in preconditions)
-    status_changes = list(proposal.status_changes.all())
-    by_pk = {precondition.pk: precondition for precondition in preconditions}
-    for change in status_changes:
-        change.cited = by_target["status_change", change.pk]
-        if change.precondition_id:  # the precondition as the page already has it
-            change.precondition = by_pk[change.precondition_id]
-
-    actors = {actor.pk: actor for actor in proposal.proponents.all()}
-    roles: dict[int, list[str]] = defaultdict(list)
-    for actor in proposal.proponents.all():
-        roles[actor.pk].append("backs the proposal")
-    for layer in layers:
-        for actor in layer.contributors.all():
-            actors[actor.pk] = actor
-            roles[actor.pk].append(f"contributes to the {layer.kind.name} layer")
-    for precondition in preconditions:
-        if precondition.responsible:
-            actors[precondition.responsible.pk] = precondition.responsible
-            roles[precondition.responsible.pk].append(
-                f"responsible for the precondition “{precondition.description.rstrip('.')}”"
-            )
-    used_kinds = {layer.kind_id for layer in layers}
-    design = [
-        (label, value)
-        for label, value in [
-            ("Mandate from", proposal.get_mandate_source_display()),
-            ("Led by", proposal.lead),
-            ("Purpose", proposal.get_purpose_display()),
-            ("Armed", {True: "Yes", False: "No"}.get(proposal.armed, "")),
-        ]
-        if value
-    ]
-
-    return {
-        "proposal": proposal,
-        "layers": layers,
-        # Only analysts see the add-layer slot: the template asks, so readers' pages skip the query.
-        "can_add_layer": lambda: LayerKind.objects.exclude(pk__in=used_kinds).exists(),
-        "preconditions": preconditions,
-        "preconditions_met": met,
-        "proposal_citations": by_target["proposal", proposal.pk],
-        "actors": [
-            {"actor": actor, "roles": roles[pk]}
-            for pk, actor in sorted(actors.items(), key=lambda item: item[1].name)
-        ],
-        "sources": list(sources.values()),
-        "events": list(proposal.events.all()),
-        "stances": stances(list(proposal.positions.all()), by_target),
-        "status_changes": status_changes,
-        "relations": relations_of(proposal, drafts),
-        "design": design,
-    }
-
-
-@require_GET
-def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    visible = Proposal.objects.visible_to(request.user)
-    proposal = get_object_or_404(with_details(visible), slug=slug)
-    context = detail_context(proposal, prefetched=True, drafts=is_analyst(request.user))
-    return render(request, "proposals/detail.html", context)
 
 
 @require_GET

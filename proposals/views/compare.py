@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ..models import LayerKind, Proposal
-from .browse import detail_context
+from .detail import detail_context
 
 MIN_PROPOSALS, MAX_PROPOSALS = 2, 4
 

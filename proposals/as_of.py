@@ -1,0 +1,104 @@
+"""The picture as known on a past day (`?as_of=YYYY-MM-DD`): what had been reported by then, each
+status from its latest dated change up to that day, each stance and commitment then in force."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.utils import timezone
+
+from .models import BACKING, Position, Precondition, Proposal, StatusChange
+
+PARAM = "as_of"
+
+
+def parse(params: QueryDict) -> tuple[dt.date | None, str | None]:
+    """The day asked for, or None and why it was not taken (shown on the page, status 400)."""
+    value = params.get(PARAM, "").strip()
+    if not value:
+        return None, None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None, f"“{value[:40]}” is not a date like 2025-03-10, so this shows today's picture."
+    if day >= timezone.localdate():
+        return None, None  # today or later: the picture of today
+    return day, None
+
+
+def reported_by(proposals: QuerySet, day: dt.date) -> QuerySet:
+    """The proposals first reported by then (one never dated: created by then)."""
+    return proposals.filter(
+        Q(first_reported__lte=day) | Q(first_reported__isnull=True, created_at__date__lte=day)
+    )
+
+
+def _status_on(day: dt.date, **target) -> Coalesce:
+    changes = StatusChange.objects.filter(**target).order_by()
+    latest = changes.filter(changed_on__lte=day).order_by("-changed_on", "-pk").values("status")
+    first = changes.order_by("changed_on", "pk").values("status")  # before its first change
+    return Coalesce(Subquery(latest[:1]), Subquery(first[:1]), F("status"))
+
+
+def proposal_status_on(day: dt.date) -> Coalesce:
+    return _status_on(day, proposal=OuterRef("pk"), precondition__isnull=True)
+
+
+def precondition_status_on(day: dt.date) -> Coalesce:
+    return _status_on(day, precondition=OuterRef("pk"))
+
+
+def proposals_on(proposals: QuerySet, day: dt.date) -> QuerySet:
+    """Reported by then, with `status_then`: the status in force that day."""
+    return reported_by(proposals, day).annotate(status_then=proposal_status_on(day))
+
+
+def preconditions_on(day: dt.date) -> QuerySet:
+    return Precondition.objects.annotate(status_then=precondition_status_on(day))
+
+
+def positions_in_force(day: dt.date | None, positions: QuerySet | None = None) -> QuerySet:
+    """Each actor's latest position on each proposal, as of `day` (today if None)."""
+    positions = Position.objects.all() if positions is None else positions
+    later = Position.objects.filter(proposal=OuterRef("proposal"), actor=OuterRef("actor")).filter(
+        Q(stated_on__gt=OuterRef("stated_on"))
+        | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
+    )
+    if day is not None:
+        positions, later = positions.filter(stated_on__lte=day), later.filter(stated_on__lte=day)
+    return positions.filter(~Exists(later))
+
+
+def backers_on(day: dt.date) -> QuerySet:
+    """(actor, proposal) of the stances that backed a proposal that day."""
+    return positions_in_force(day).filter(stance__in=BACKING)
+
+
+def positions_on(positions: QuerySet, day: dt.date | None) -> QuerySet:
+    return positions if day is None else positions.filter(stated_on__lte=day)
+
+
+def commitments_on(commitments: QuerySet, day: dt.date | None) -> QuerySet:
+    return commitments if day is None else commitments.filter(stated_on__lte=day)
+
+
+def proposal_on(proposal: Proposal, day: dt.date) -> Proposal:
+    """A proposal whose status is the one in force that day (for its page's header)."""
+    status = (
+        Proposal.objects.filter(pk=proposal.pk)
+        .annotate(status_then=proposal_status_on(day))
+        .values_list("status_then", flat=True)
+        .get()
+    )
+    proposal.status = status
+    return proposal
+
+
+def on_page(day: dt.date | None) -> dict:
+    """Template context: the day shown, and the query string that keeps it in links."""
+    if day is None:
+        return {"as_of": None, "as_of_query": ""}
+    return {"as_of": day, "as_of_query": f"{PARAM}={day.isoformat()}"}

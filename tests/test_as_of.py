@@ -1,0 +1,136 @@
+"""?as_of=YYYY-MM-DD: the picture as known on a past day, from the dated records."""
+
+import datetime as dt
+
+import pytest
+
+from proposals import writes
+from proposals.models import Position
+
+from .factories import (
+    ActorFactory,
+    CommitmentFactory,
+    LayerFactory,
+    PreconditionFactory,
+    ProposalFactory,
+    layer_kind,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+@pytest.fixture
+def plan():
+    """A plan first reported on 1 March 2025 whose picture changed on later days."""
+    proposal = ProposalFactory(slug="plan", title="Border plan", first_reported=D(2025, 3, 1))
+    writes.record_status_change(proposal, None, "floated", D(2025, 3, 1))
+    writes.record_status_change(proposal, None, "under_discussion", D(2025, 5, 1))
+    consent = PreconditionFactory(proposal=proposal, slug="consent", description="Consent.")
+    writes.record_status_change(proposal, consent, "unmet", D(2025, 3, 1))
+    writes.record_status_change(proposal, consent, "met", D(2025, 6, 1))
+    poland = ActorFactory(slug="poland", name="Poland")
+    for stance, day in [
+        ("undecided", D(2025, 3, 5)),
+        ("supports", D(2025, 4, 1)),
+        ("opposes", D(2025, 7, 1)),
+    ]:
+        Position.objects.create(proposal=proposal, actor=poland, stance=stance, stated_on=day)
+    writes.sync_backers(proposal.pk)
+    layer = LayerFactory(proposal=proposal, kind=layer_kind("naval"))
+    layer.contributors.add(poland)
+    CommitmentFactory(
+        layer=layer,
+        actor=poland,
+        phase="pledged",
+        quantity=3,
+        unit="ships",
+        stated_on=D(2025, 4, 2),
+    )
+    CommitmentFactory(
+        layer=layer,
+        actor=poland,
+        phase="withdrawn",
+        quantity=3,
+        unit="ships",
+        stated_on=D(2025, 8, 1),
+    )
+    return proposal
+
+
+def page(client, day: str):
+    return client.get("/proposals/plan/", {"as_of": day})
+
+
+def test_today_the_plan_is_under_discussion_met_opposed_and_withdrawn(client, plan):
+    html = client.get("/proposals/plan/").content.decode()
+    assert "As of" not in html.split('id="as-of-date"')[0]
+    assert "Under discussion" in html
+    assert "badge--met" in html
+    assert "3 ships withdrawn" in html
+    assert "no backer named" in html
+
+
+def test_as_of_a_past_day_shows_the_statuses_stances_and_commitments_then(client, plan):
+    response = page(client, "2025-04-15")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "As of 15 April 2025" in html
+    assert '<a href="/proposals/plan/">Back to today</a>' in html
+    # The proposal was floated then; its precondition was met only later.
+    header = html.split('id="proposal-header"')[1].split("</header>")[0]
+    assert "Floated" in header and "Under discussion" not in header
+    assert "badge--unmet" in html and 'badge--met"' not in html
+    # Poland's stance changed twice: the one in force then was support, so it backed the plan.
+    assert "<strong>Backed by:</strong> Poland" in html
+    stances = html.split('id="positions"')[1].split("</section>\n  \n")[0]
+    assert "Supports" in stances and "Opposes" not in stances
+    # Withdrawn later: pledged before the withdrawal.
+    assert (
+        "3 ships pledged" in html
+        and "withdrawn" not in html.split('id="layers"')[1].split('id="positions"')[0]
+    )
+    # Links inside the page keep the day.
+    assert 'href="/actors/poland/?as_of=2025-04-15"' in html
+
+
+def test_a_proposal_first_reported_later_is_absent(client, plan):
+    assert page(client, "2025-02-01").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2025-13-01", "<script>"])
+def test_a_malformed_date_is_explained_not_a_500(client, plan, value):
+    response = page(client, value)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is not a date like 2025-03-10, so this shows today" in html
+    assert "<script>" not in html.split("<main")[1]
+
+
+def test_an_actors_page_as_of_a_past_day(client, plan):
+    html = client.get("/actors/poland/", {"as_of": "2025-04-15"}).content.decode()
+    assert "As of 15 April 2025" in html
+    assert "Opposes" not in html.split("<main")[1].split('id="as-of-date"')[1]
+    assert "Supports" in html
+    assert 'href="/proposals/plan/?as_of=2025-04-15#positions"' in html
+    assert "withdrawn" not in html.split('id="as-of-date"')[1].lower().replace("pledged vs", "")
+    today = client.get("/actors/poland/").content.decode()
+    assert "Opposes" in today
+    assert client.get("/actors/poland/", {"as_of": "31/12/2025"}).status_code == 400
+
+
+def test_the_dashboard_as_of_a_past_day(client, plan):
+    ProposalFactory(slug="later", title="Later plan", first_reported=D(2025, 9, 1))
+    response = client.get("/", {"as_of": "2025-04-15"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "As of 15 April 2025" in html
+    assert "Later plan" not in html  # first reported after that day
+    assert "1 proposal by status" in html
+    assert 'href="/proposals/plan/?as_of=2025-04-15"' in html
+    assert '<span class="visually-hidden">Supports</span>' in html
+    assert "Recently updated" not in html
+    totals = html.split('id="commitments-heading"')[1].split("</table>")[0]
+    assert "3 ships" in totals and 'Withdrawn</th>\n        <td class="num">0' in totals
+    assert client.get("/", {"as_of": "soon"}).status_code == 400
