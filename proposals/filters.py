@@ -6,6 +6,7 @@ status and layer may repeat (?status=floated&status=agreed). Dates: reported_aft
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import django_filters
@@ -14,6 +15,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 
+from . import as_of
 from .models import Actor, Layer, LayerKind, Precondition, PreconditionStatus, Proposal
 from .search import search
 
@@ -98,9 +100,13 @@ class ProposalFilter(django_filters.FilterSet):
             "sort",
         ]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, day: dt.date | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.form.fields["precondition"].choices = [("", "Any")] + list(PreconditionStatus.choices)
+        # As of a past day the statuses are those then in force (the queryset carries them).
+        self.day = day
+        if day is not None:
+            self.filters["status"].field_name = "status_then"
 
     # Each filter is `pk IN (subquery)`: no duplicate rows, and PostgreSQL hashes the subquery once.
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -112,10 +118,14 @@ class ProposalFilter(django_filters.FilterSet):
         return queryset
 
     def filter_actor(self, queryset: QuerySet, name: str, value: Actor) -> QuerySet:
-        return queryset.filter(pk__in=proposals_of_actor(value))
+        return queryset.filter(pk__in=proposals_of_actor(value, self.day))
 
     def filter_precondition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(pk__in=Precondition.objects.filter(status=value).values("proposal"))
+        if self.day is None:
+            preconditions = Precondition.objects.filter(status=value)
+        else:
+            preconditions = as_of.preconditions_on(self.day).filter(status_then=value)
+        return queryset.filter(pk__in=preconditions.values("proposal"))
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `qs`, so that the default order holds without the parameter
@@ -132,9 +142,16 @@ class ProposalFilter(django_filters.FilterSet):
         return queryset.order_by(*SORTS[sort][1])
 
 
-def proposals_of_actor(actor: Actor) -> QuerySet:
-    """The proposals an actor backs or contributes a layer to."""
-    backs = Proposal.proponents.through.objects.filter(actor=actor).values("proposal")
+def backing(day: dt.date | None) -> QuerySet:
+    """(actor, proposal) rows of who backs what: today's, or as of a past day."""
+    if day is None:
+        return Proposal.proponents.through.objects.all()
+    return as_of.backers_on(day)
+
+
+def proposals_of_actor(actor: Actor, day: dt.date | None = None) -> QuerySet:
+    """The proposals an actor backs (as of `day`) or contributes a layer to."""
+    backs = backing(day).filter(actor=actor).values("proposal")
     contributes = Layer.contributors.through.objects.filter(actor=actor).values("layer__proposal")
     return Proposal.objects.filter(Q(pk__in=backs) | Q(pk__in=contributes)).values("pk")
 
@@ -160,10 +177,13 @@ def shareable_query(filterset: ProposalFilter, drop: frozenset[str] = frozenset(
     return params.urlencode()
 
 
-def filter_proposals(params: QueryDict, queryset: QuerySet) -> tuple[ProposalFilter, list[str]]:
-    """Apply the list filters; invalid values are dropped and described in plain words."""
+def filter_proposals(
+    params: QueryDict, queryset: QuerySet, day: dt.date | None = None
+) -> tuple[ProposalFilter, list[str]]:
+    """Apply the list filters; invalid values are dropped and described in plain words. With a
+    `day`, `queryset` comes from as_of.proposals_on and the filters read the statuses then."""
     params = QueryDict(clean_query(params))  # an empty field is no filter at all
-    filterset = ProposalFilter(params, queryset=queryset)
+    filterset = ProposalFilter(params, queryset=queryset, day=day)
     problems: list[str] = []
     if not filterset.is_valid():
         cleaned = params.copy()
@@ -172,7 +192,7 @@ def filter_proposals(params: QueryDict, queryset: QuerySet) -> tuple[ProposalFil
             values = ", ".join(f"“{value}”" for value in params.getlist(field)) or "“”"
             problems.append(f"{label}: {values} is not a value we know, so it was ignored.")
             cleaned.pop(field, None)
-        filterset = ProposalFilter(cleaned, queryset=queryset)
+        filterset = ProposalFilter(cleaned, queryset=queryset, day=day)
     return filterset, problems
 
 
@@ -205,6 +225,9 @@ def facets(
     unfiltered counts join instead of testing membership.
     """
     data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+    day = filterset.day
+    if day is not None:
+        public = None  # `base` holds only what had been reported by then: test membership
 
     def active(facet: str | None) -> dict:
         # The parameters given (filter_proposals dropped empty ones), not their cleaned values.
@@ -231,13 +254,14 @@ def facets(
             queryset = filterset.filters[name].filter(queryset, value)
         return Q(**{f"{field}__in": queryset.order_by().values("pk")})
 
+    status, proposals = ("status", Proposal.objects) if day is None else ("status_then", base)
     status_counts = dict(
-        Proposal.objects.filter(within("status", "pk") if active("status") else Q())
+        proposals.filter(within("status", "pk") if active("status") else Q())
         .filter(Q(is_published=True) if public else Q())
         .order_by()
-        .values_list("status")
+        .values_list(status)
         .annotate(n=Count("*"))
-        .values_list("status", "n")
+        .values_list(status, "n")
     )
     # Layers combine with AND, so a kind's count is within everything already chosen; a proposal
     # has at most one layer of a kind, so counting layers counts proposals.
@@ -248,15 +272,23 @@ def facets(
         .annotate(n=Count("*"))
         .values_list("kind_id", "n")
     )
-    precondition_counts = count_pairs(
-        Precondition.objects.filter(within("precondition", "proposal"))
-        .order_by()
-        .values_list("status", "proposal_id")
-        .distinct(),
-        "status",
+    preconditions, status = (
+        (Precondition.objects.all(), "status")
+        if day is None
+        else (as_of.preconditions_on(day), "status_then")
     )
-    backers = Proposal.proponents.through.objects.filter(within("actor", "proposal")).values_list(
-        "actor_id", "proposal_id"
+    precondition_counts = count_pairs(
+        preconditions.filter(within("precondition", "proposal"))
+        .order_by()
+        .values_list(status, "proposal_id")
+        .distinct(),
+        status,
+    )
+    backers = (
+        backing(day)
+        .filter(within("actor", "proposal"))
+        .order_by()
+        .values_list("actor_id", "proposal_id")
     )
     contributors = Layer.contributors.through.objects.filter(
         within("actor", "layer__proposal")

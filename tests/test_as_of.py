@@ -134,3 +134,61 @@ def test_the_dashboard_as_of_a_past_day(client, plan):
     totals = html.split('id="commitments-heading"')[1].split("</table>")[0]
     assert "3 ships" in totals and 'Withdrawn</th>\n        <td class="num">0' in totals
     assert client.get("/", {"as_of": "soon"}).status_code == 400
+
+
+def test_the_list_filters_and_counts_as_of_a_past_day(client, plan):
+    ProposalFactory(slug="later", title="Later plan", first_reported=D(2025, 9, 1))
+
+    def titles(**params):
+        response = client.get("/proposals/", {"as_of": "2025-04-15", **params})
+        assert response.status_code == 200, response.content
+        return [p.title for p in response.context["page_obj"]], response
+
+    found, response = titles()
+    assert found == ["Border plan"]  # the later plan was not reported yet
+    html = response.content.decode()
+    assert "As of 15 April 2025" in html
+    assert 'href="/proposals/plan/?as_of=2025-04-15"' in html
+    facets = response.context["facets"]
+    assert {o.value: o.count for o in facets["status"]}["floated"] == 1
+    assert {o.value: o.count for o in facets["precondition"]} == {
+        "unmet": 1,
+        "in_progress": 0,
+        "met": 0,
+    }
+    assert {o.value: o.count for o in facets["actor"]}["poland"] == 1
+    # Filters read the picture then: floated, an unmet precondition, backed by Poland.
+    assert titles(status="floated")[0] == ["Border plan"]
+    assert titles(status="under_discussion")[0] == []
+    assert titles(precondition="unmet")[0] == ["Border plan"]
+    assert titles(precondition="met")[0] == []
+    assert titles(actor="poland")[0] == ["Border plan"]
+    # Today the plan is under discussion, its precondition met, and Poland opposes it.
+    today = client.get("/proposals/", {"actor": "poland"})
+    assert [p.title for p in today.context["page_obj"]] == ["Border plan"]  # a contributor still
+    assert (
+        client.get("/proposals/", {"precondition": "met"}).context["page_obj"].paginator.count == 1
+    )
+
+
+def test_a_malformed_day_on_the_list_is_explained(client, plan):
+    response = client.get("/proposals/", {"as_of": "2025-02-30"})
+    assert response.status_code == 400
+    assert "is not a date like 2025-03-10" in response.content.decode()
+
+
+def test_compare_as_of_a_past_day(client, plan):
+    other = ProposalFactory(slug="other", title="Other plan", first_reported=D(2025, 3, 2))
+    writes.record_status_change(other, None, "agreed", D(2025, 3, 2))
+    later = ProposalFactory(slug="later", title="Later plan", first_reported=D(2025, 9, 1))
+    response = client.get("/compare/", {"p": ["plan", "other", later.slug], "as_of": "2025-04-15"})
+    assert response.status_code == 400  # the later plan is left out, and says so
+    html = response.content.decode()
+    assert "No proposal at “later” reported by 15 April 2025; left out." in html
+    assert "As of 15 April 2025" in html
+    assert '<a href="/compare/?p=plan&amp;p=other&amp;p=later">Back to today</a>' in html
+    status = next(row for row in response.context["rows"] if row["label"] == "Status")
+    assert status["values"] == ["Floated", "Agreed"]
+    backed = next(row for row in response.context["rows"] if row["label"] == "Backed by")
+    assert backed["values"] == ["Poland", ""]
+    assert '<input type="hidden" name="p" value="plan">' in html

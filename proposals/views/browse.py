@@ -221,13 +221,18 @@ SORT_AND_PAGE = frozenset({"sort", "page"})
 
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
+    day, problem = as_of.parse(request.GET)
     visible = Proposal.objects.visible_to(request.user)
-    filterset, problems = filter_proposals(request.GET, visible)
-    paginator = Paginator(for_listing(filterset.qs), settings.PROPOSALS_PER_PAGE)
+    if day is not None:
+        visible = as_of.proposals_on(visible, day)
+    filterset, problems = filter_proposals(request.GET, visible, day)
+    if problem:
+        problems.insert(0, problem)
+    paginator = Paginator(for_listing(filterset.qs, day), settings.PROPOSALS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     if request.GET.get("page") and str(page.number) != request.GET["page"]:
         problems.append(f"There is no page “{request.GET['page']}”; showing page {page.number}.")
-    page.object_list = with_precondition_counts(page.object_list)
+    page.object_list = with_precondition_counts(page.object_list, day)
     query = filterset.form.cleaned_data.get("q") if filterset.form.is_valid() else ""
     if query:
         for proposal in page.object_list:
@@ -243,6 +248,8 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "canonical_query": canonical,
         "is_filtered": any(k not in {"page", "sort"} for k in QueryDict(canonical)),
         "last_updated": visible.aggregate(last=Max("updated_at"))["last"],
+        **as_of.on_page(day),
+        "today_query": shareable_query(filterset, drop=frozenset({"as_of", "page"})),
     }
     status = 400 if problems else 200
     if request.htmx and not request.htmx.history_restore_request:

@@ -1,9 +1,12 @@
 """Proposals side by side: /compare/?p=<slug>&p=<slug> (two to four)."""
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from .. import as_of
 from ..models import LayerKind, Proposal
 from .detail import detail_context
 
@@ -13,14 +16,19 @@ MIN_PROPOSALS, MAX_PROPOSALS = 2, 4
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
     slugs = list(dict.fromkeys(slug for slug in request.GET.getlist("p") if slug.strip()))
-    found = {
-        p.slug: p
-        for p in Proposal.objects.visible_to(request.user).filter(slug__in=slugs[:MAX_PROPOSALS])
-    }
-    problems = []
+    day, problem = as_of.parse(request.GET)
+    visible = Proposal.objects.visible_to(request.user)
+    if day is not None:
+        visible = as_of.reported_by(visible, day)
+    found = {p.slug: p for p in visible.filter(slug__in=slugs[:MAX_PROPOSALS])}
+    problems = [problem] if problem else []
+    keep = [("p", slug) for slug in slugs]
+    day_context = as_of.on_page(day) | {"keep_params": keep, "keep_query": urlencode(keep)}
     if unknown := [slug for slug in slugs[:MAX_PROPOSALS] if slug not in found]:
         problems.append(
-            "No proposal at " + ", ".join(f"“{slug}”" for slug in unknown) + "; left out."
+            "No proposal at "
+            + ", ".join(f"“{slug}”" for slug in unknown)
+            + ("; left out." if day is None else f" reported by {day:%-d %B %Y}; left out.")
         )
     if len(slugs) > MAX_PROPOSALS:
         problems.append(
@@ -30,17 +38,20 @@ def compare(request: HttpRequest) -> HttpResponse:
     if len(proposals) < MIN_PROPOSALS:
         problems.append("Choose at least two proposals to compare, from the list of proposals.")
         return render(
-            request, "proposals/compare.html", {"problems": problems, "columns": []}, status=400
+            request,
+            "proposals/compare.html",
+            {"problems": problems, "columns": []} | day_context,
+            status=400,
         )
 
-    columns = [detail_context(proposal) for proposal in proposals]
+    columns = [detail_context(proposal, day=day) for proposal in proposals]
     kinds = list(LayerKind.objects.all())
     rows = [
         row("Status", [c["proposal"].get_status_display() for c in columns]),
         row("First reported", [c["proposal"].first_reported for c in columns]),
         row(
             "Backed by",
-            [", ".join(a.name for a in c["proposal"].proponents.all()) for c in columns],
+            [", ".join(actor.name for actor in c["backers"]) for c in columns],
         ),
     ]
     layer_rows = []
@@ -76,7 +87,8 @@ def compare(request: HttpRequest) -> HttpResponse:
                 {frozenset(s["source"].pk for s in c["sources"]) for c in columns}
             )
             > 1,
-        },
+        }
+        | day_context,
         status=400 if problems else 200,
     )
 
