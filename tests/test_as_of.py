@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from proposals import writes
-from proposals.models import Position
+from proposals.models import Position, Proposal
 
 from .factories import (
     ActorFactory,
@@ -192,3 +192,47 @@ def test_compare_as_of_a_past_day(client, plan):
     backed = next(row for row in response.context["rows"] if row["label"] == "Backed by")
     assert backed["values"] == ["Poland", ""]
     assert '<input type="hidden" name="p" value="plan">' in html
+
+
+def dated_proposal(n: int, actors) -> Proposal:
+    from .factories import full_proposal
+
+    proposal = full_proposal(
+        n_layers=1 + n % 3, n_preconditions=n % 3, first_reported=D(2025, 1, 1)
+    )
+    writes.record_status_change(proposal, None, "floated", D(2025, 1, 1))
+    for precondition in proposal.preconditions.all():
+        writes.record_status_change(proposal, precondition, "unmet", D(2025, 1, 1))
+        writes.record_status_change(proposal, precondition, "met", D(2025, 6, 1))
+    for i, actor in enumerate(actors[: 1 + n % 3]):
+        Position.objects.create(
+            proposal=proposal, actor=actor, stance="supports", stated_on=D(2025, 2, 1 + i)
+        )
+        Position.objects.create(
+            proposal=proposal, actor=actor, stance="opposes", stated_on=D(2025, 7, 1 + i)
+        )
+        for layer in proposal.layers.all():
+            CommitmentFactory(layer=layer, actor=actor, stated_on=D(2025, 3, 1))
+    writes.sync_backers(proposal.pk)
+    return proposal
+
+
+def test_pages_as_of_a_past_day_use_a_constant_number_of_queries(client):
+    from .test_queries import count_queries
+
+    actors = [ActorFactory(slug=f"actor-{i}") for i in range(3)]
+    first, second = dated_proposal(0, actors), dated_proposal(1, actors)
+    day = "as_of=2025-04-01"
+    urls = [
+        f"/?{day}",
+        f"/proposals/?{day}",
+        f"/proposals/?{day}&status=floated&precondition=unmet&actor=actor-0",
+        f"/proposals/{first.slug}/?{day}",
+        f"/actors/actor-0/?{day}",
+        f"/compare/?p={first.slug}&p={second.slug}&{day}",
+    ]
+    few = {url: count_queries(client, url) for url in urls}
+    many = [dated_proposal(n, actors) for n in range(2, 30)]
+    urls[3] = f"/proposals/{many[-1].slug}/?{day}"
+    more = {url: count_queries(client, url) for url in urls}
+    assert list(few.values()) == list(more.values())
