@@ -31,6 +31,16 @@ PAGES = [
     ("proposal page", "/proposals/{demo}/"),
     ("comparison", "/compare/?p={demo}&p={other}&p=coalition-of-the-willing-security-concept"),
     ("history", "/proposals/{demo}/history/"),
+    ("actors", "/actors/"),
+    ("actor page", "/actors/france/"),
+    ("dashboard as of", "/?as_of=2025-06-01"),
+    ("list as of", "/proposals/?as_of=2025-06-01"),
+    (
+        "filtered as of",
+        "/proposals/?as_of=2025-06-01&status=floated&precondition=unmet&actor=france",
+    ),
+    ("proposal as of", "/proposals/{demo}/?as_of=2025-06-01"),
+    ("actor page as of", "/actors/france/?as_of=2025-06-01"),
 ]
 
 
