@@ -236,3 +236,12 @@ def test_pages_as_of_a_past_day_use_a_constant_number_of_queries(client):
     urls[3] = f"/proposals/{many[-1].slug}/?{day}"
     more = {url: count_queries(client, url) for url in urls}
     assert list(few.values()) == list(more.values())
+
+
+def test_sources_published_later_are_not_part_of_a_past_picture(client, plan):
+    from .factories import CitationFactory, SourceFactory
+
+    later = SourceFactory(title="Autumn report", published_on=D(2025, 10, 1))
+    CitationFactory(proposal=plan, source=later, quote="words of the autumn")
+    assert "Autumn report" in client.get("/proposals/plan/").content.decode()
+    assert "Autumn report" not in page(client, "2025-04-15").content.decode()

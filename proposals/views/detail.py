@@ -148,17 +148,18 @@ def detail_context(
         proposal = with_details(Proposal.objects, day).get(pk=proposal.pk)
     if day is not None:
         proposal.status = proposal.status_then
-    citations = list(
-        Citation.objects.filter(
-            Q(proposal=proposal)
-            | Q(layer__proposal=proposal)
-            | Q(precondition__proposal=proposal)
-            | Q(position__proposal=proposal)
-            | Q(status_change__proposal=proposal)
-        )
-        .select_related("source")
-        .order_by("pk")
+    citations = Citation.objects.filter(
+        Q(proposal=proposal)
+        | Q(layer__proposal=proposal)
+        | Q(precondition__proposal=proposal)
+        | Q(position__proposal=proposal)
+        | Q(status_change__proposal=proposal)
     )
+    if day is not None:  # what had been published, and said, by then
+        citations = citations.exclude(source__published_on__gt=day).exclude(
+            Q(position__stated_on__gt=day) | Q(status_change__changed_on__gt=day)
+        )
+    citations = list(citations.select_related("source").order_by("pk"))
     by_target: dict[tuple[str, int], list[Citation]] = defaultdict(list)
     sources: dict[int, dict] = {}
     for citation in citations:
