@@ -178,7 +178,8 @@ def test_a_relation_is_recorded_once(analyst_client, seeded):
     data = {"kind": "same_idea_as", "other": Proposal.objects.get(slug=UN).pk, "note": "Both."}
     assert analyst_client.post(url, data).status_code == 302
     assert analyst_client.post(url, data).status_code == 422
-    assert ProposalRelation.objects.get().get_kind_display() == "is the same idea as"
+    relation = ProposalRelation.objects.get(proposal__slug=COALITION)
+    assert relation.get_kind_display() == "is the same idea as"
     itself = data | {"other": coalition().pk}
     assert analyst_client.post(url, itself).status_code == 422
 

@@ -104,3 +104,22 @@ def test_seed_does_not_bring_back_a_deleted_seed_proposal(seeded):
     Proposal.objects.get(slug="un-peacekeeping-mission").delete()
     call_command("seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert not Proposal.objects.filter(slug="un-peacekeeping-mission").exists()
+
+
+def test_the_two_proposals_are_shown_as_one_idea_recorded_twice(client, seeded):
+    from proposals.models import ProposalRelation
+
+    relation = ProposalRelation.objects.get()
+    assert (relation.proposal.slug, relation.kind, relation.other.slug) == (
+        "un-peacekeeping-mission",
+        "same_idea_as",
+        "coalition-of-the-willing-security-concept",
+    )
+    un = client.get("/proposals/un-peacekeeping-mission/").content.decode()
+    assert "This proposal is the same idea as" in un
+    coalition = client.get("/proposals/coalition-of-the-willing-security-concept/").content.decode()
+    assert "is the same idea as this proposal" in coalition
+    # Removed by an analyst, it is not brought back.
+    relation.delete()
+    call_command("seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert not ProposalRelation.objects.exists()

@@ -89,7 +89,7 @@ def dated_records(seeded):
         layer=un.layers.get(), actor=russia, phase="pledged", unit="troops", stated_on="2025-03-25"
     )
     ProposalRelation.objects.create(
-        proposal=un, kind="same_idea_as", other=Proposal.objects.exclude(pk=un.pk).get()
+        proposal=un, kind="competes_with", other=Proposal.objects.exclude(pk=un.pk).get()
     )
 
 

@@ -20,6 +20,7 @@ from proposals.models import (
     Position,
     Precondition,
     Proposal,
+    ProposalRelation,
     RetiredSlug,
     Source,
 )
@@ -210,6 +211,16 @@ COALITION = {
     ],
 }
 
+# The coalition's plan includes a UN force of troops from impartial third countries, the mission the
+# UN describes: one idea, recorded twice. Shown on both pages (an analyst's reading, not a quote).
+RELATION = {
+    "proposal": UN_MISSION["slug"],
+    "kind": "same_idea_as",
+    "other": COALITION["slug"],
+    "note": "The coalition's plan includes a UN peacekeeping force of troops from impartial "
+    "third countries: the mission this proposal describes.",
+}
+
 EVENTS = [
     {
         "date": dt.date(2025, 3, 25),
@@ -272,6 +283,7 @@ class Command(BaseCommand):
         }
         self.corrected, self.left = 0, []
         self.correct_earlier_seed(actors, source)
+        self.relate()
         for data in EVENTS:
             concerned = [proposals[slug] for slug in data["proposals"] if slug in proposals]
             if concerned:
@@ -354,6 +366,29 @@ class Command(BaseCommand):
             writes.sync_backers(proposal.pk)
 
         writes.create(None, proposal.pk, write)
+
+    def relate(self) -> None:
+        """The two seed proposals are one idea; recorded once, and never again if removed."""
+        both = {
+            p.slug: p
+            for p in Proposal.objects.filter(slug__in=[RELATION["proposal"], RELATION["other"]])
+        }
+        if (
+            len(both) < 2
+            or ProposalRelation.history.filter(
+                proposal_id=both[RELATION["proposal"]].pk, other_id=both[RELATION["other"]].pk
+            ).exists()
+        ):
+            return
+        proposal = both[RELATION["proposal"]]
+        relation = ProposalRelation(
+            proposal=proposal,
+            kind=RELATION["kind"],
+            other=both[RELATION["other"]],
+            note=RELATION["note"],
+        )
+        writes.create(None, proposal.pk, lambda: relation.save() or relation)
+        self.created += 1
 
     def correct_earlier_seed(self, actors: dict, source: Source) -> None:
         """Records an earlier seed made that the report does not support, put right unless an
