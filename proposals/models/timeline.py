@@ -73,6 +73,10 @@ class StatusChange(VersionedModel):
                 name="status_change_status_valid",
             ),
         ]
+        # A precondition's status on a day: its latest change up to then (as_of).
+        indexes = [
+            models.Index(fields=["precondition", "changed_on"], name="status_change_precondition")
+        ]
 
     def __str__(self) -> str:
         return f"{self.changed_on:%Y-%m-%d}: {self.get_status_display()}"

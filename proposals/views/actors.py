@@ -5,7 +5,8 @@ Both pages issue a fixed number of SQL queries whatever the number of actors and
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -46,6 +47,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     return render(request, "proposals/actors.html", {"rows": rows})
 
 
+PER_PAGE = 25
 CHART_WIDTH = 480
 CHART_LABEL_WIDTH = 80
 CHART_BAR_ROOM = CHART_WIDTH - CHART_LABEL_WIDTH - 200  # room left for the value's text
@@ -54,17 +56,32 @@ CHART_GAP = 8
 CHARTED = (Phase.PLEDGED, Phase.DEPLOYED)
 
 
-def pledged_and_deployed(commitments: list[Commitment]) -> list[dict]:
-    """Pledged and deployed totals per unit: for each layer, the latest figure of each phase
-    counts (a later pledge restates an earlier one, it does not add to it)."""
-    latest: dict[tuple, Commitment] = {}
-    for c in sorted(commitments, key=lambda c: (c.stated_on, c.pk)):
-        if c.phase in CHARTED and c.quantity is not None:
-            latest[c.layer_id, c.unit, c.phase] = c
+def pledged_and_deployed(commitments: QuerySet[Commitment], day=None) -> list[dict]:
+    """Pledged and deployed totals per unit, in one query: for each layer, the latest figure of
+    each phase counts (a later pledge restates an earlier one, it does not add to it)."""
+    later = Commitment.objects.filter(
+        layer=OuterRef("layer"),
+        actor=OuterRef("actor"),
+        unit=OuterRef("unit"),
+        phase=OuterRef("phase"),
+    ).filter(
+        Q(stated_on__gt=OuterRef("stated_on"))
+        | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
+    )
+    if day is not None:
+        later = later.filter(stated_on__lte=day)
+    rows = (
+        commitments.filter(phase__in=CHARTED, quantity__isnull=False)
+        .filter(~Exists(later))
+        .order_by()
+        .values_list("unit", "phase")
+        .annotate(total=Sum("quantity"))
+    )
     totals: dict[str, dict] = {}
-    for (_, unit, phase), c in latest.items():
-        row = totals.setdefault(unit, {"unit": c.get_unit_display(), "pledged": 0, "deployed": 0})
-        row[phase] += c.quantity
+    units = dict(Commitment.Unit.choices)
+    for unit, phase, total in rows:
+        row = totals.setdefault(unit, {"unit": units[unit], "pledged": 0, "deployed": 0})
+        row[phase] = total
     return [totals[unit] for unit in Commitment.Unit.values if unit in totals]
 
 
@@ -118,17 +135,22 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     visible = Proposal.objects.visible_to(request.user)
     if day is not None:
         visible = as_of.reported_by(visible, day)
-    positions = list(
+    positions = Paginator(
         as_of.positions_on(actor.positions.filter(proposal__in=visible), day)
         .select_related("proposal")
         .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
-        .order_by("-stated_on", "-pk")
+        .order_by("-stated_on", "-pk"),
+        PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    all_commitments = as_of.commitments_on(
+        actor.commitments.filter(layer__proposal__in=visible), day
     )
-    commitments = list(
-        as_of.commitments_on(actor.commitments.filter(layer__proposal__in=visible), day)
-        .select_related("layer__kind", "layer__proposal")
-        .order_by("-stated_on", "-pk")
-    )
+    commitments = Paginator(
+        all_commitments.select_related("layer__kind", "layer__proposal").order_by(
+            "-stated_on", "-pk"
+        ),
+        PER_PAGE,
+    ).get_page(request.GET.get("commitments_page"))
     return render(
         request,
         "proposals/actor.html",
@@ -136,7 +158,8 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "actor": actor,
             "positions": positions,
             "commitments": commitments,
-            "chart": commitment_chart(pledged_and_deployed(commitments)),
+            "chart": commitment_chart(pledged_and_deployed(all_commitments, day)),
+            "query": as_of.on_page(day)["as_of_query"],
             "problems": [problem] if problem else [],
             **as_of.on_page(day),
         },

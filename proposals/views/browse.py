@@ -149,8 +149,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     status = "status"
     if day is not None:
         visible, status = as_of.proposals_on(visible, day), "status_then"
-    by_status = dict(
-        visible.order_by().values_list(status).annotate(n=Count("pk")).values_list(status, "n")
+    # Counts over every proposal: once per state of the data, the day and who looks.
+    key = f"dashboard:{is_analyst(request.user)}:{day}"
+    by_status = per_data_version(
+        f"{key}:status",
+        lambda: dict(
+            visible.order_by().values_list(status).annotate(n=Count("pk")).values_list(status, "n")
+        ),
     )
     status_counts = [
         {"value": value, "label": label, "count": by_status.get(value, 0)}
@@ -191,7 +196,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "matrix_page": matrix_page,
             "stance_actors": stances.actors,
             "stance_symbols": SYMBOLS,
-            "commitment_totals": commitment_totals(visible, day),
+            "commitment_totals": per_data_version(
+                f"{key}:commitments", lambda: commitment_totals(visible, day)
+            ),
             "recent": recent,
             "last_updated": last_updated,
             "problems": [problem] if problem else [],
@@ -204,16 +211,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 FACETS_CACHE_SECONDS = 600
 
 
+def per_data_version(key: str, compute):
+    """`compute()`, done once per state of the data (see DataVersion) for this key."""
+    key = f"{key}:{DataVersion.current()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, FACETS_CACHE_SECONDS)
+    return value
+
+
 def cached_facets(filterset, visible: QuerySet, public: bool) -> dict:
-    """The facet counts, computed once per state of the data and view (see DataVersion)."""
-    key = (
-        f"facets:{DataVersion.current()}:{public}:{shareable_query(filterset, drop=SORT_AND_PAGE)}"
+    """The facet counts, computed once per state of the data and view."""
+    view = shareable_query(filterset, drop=SORT_AND_PAGE)
+    return per_data_version(
+        f"facets:{public}:{view}", lambda: facets(filterset, visible, public=public)
     )
-    counts = cache.get(key)
-    if counts is None:
-        counts = facets(filterset, visible, public=public)
-        cache.set(key, counts, FACETS_CACHE_SECONDS)
-    return counts
 
 
 SORT_AND_PAGE = frozenset({"sort", "page"})

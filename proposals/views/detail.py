@@ -155,11 +155,17 @@ def detail_context(
         | Q(position__proposal=proposal)
         | Q(status_change__proposal=proposal)
     )
-    if day is not None:  # what had been published, and said, by then
-        citations = citations.exclude(source__published_on__gt=day).exclude(
-            Q(position__stated_on__gt=day) | Q(status_change__changed_on__gt=day)
-        )
     citations = list(citations.select_related("source").order_by("pk"))
+    if day is not None:  # what had been published, and said, by then (the records are filtered)
+        positions_then = {position.pk for position in proposal.positions.all()}
+        changes_then = {change.pk for change in proposal.status_changes.all()}
+        citations = [
+            c
+            for c in citations
+            if not (c.source.published_on and c.source.published_on > day)
+            and (c.position_id is None or c.position_id in positions_then)
+            and (c.status_change_id is None or c.status_change_id in changes_then)
+        ]
     by_target: dict[tuple[str, int], list[Citation]] = defaultdict(list)
     sources: dict[int, dict] = {}
     for citation in citations:

@@ -33,14 +33,14 @@ PAGES = [
     ("history", "/proposals/{demo}/history/"),
     ("actors", "/actors/"),
     ("actor page", "/actors/france/"),
-    ("dashboard as of", "/?as_of=2025-06-01"),
-    ("list as of", "/proposals/?as_of=2025-06-01"),
+    ("dashboard as of", "/?as_of=2026-06-01"),
+    ("list as of", "/proposals/?as_of=2026-06-01"),
     (
         "filtered as of",
-        "/proposals/?as_of=2025-06-01&status=floated&precondition=unmet&actor=france",
+        "/proposals/?as_of=2026-06-01&status=floated&precondition=unmet&actor=france",
     ),
-    ("proposal as of", "/proposals/{demo}/?as_of=2025-06-01"),
-    ("actor page as of", "/actors/france/?as_of=2025-06-01"),
+    ("proposal as of", "/proposals/{demo}/?as_of=2026-06-01"),
+    ("actor page as of", "/actors/france/?as_of=2026-06-01"),
 ]
 
 
