@@ -77,7 +77,7 @@ class PhaseTotal:
     phase: str
     label: str
     count: int
-    amounts: list[tuple[int, str]]  # (total quantity, unit label) where quantities are given
+    amounts: list[str]  # "2,000 troops", for the units whose quantities are given
 
 
 def commitment_totals(proposals: QuerySet, day: dt.date | None = None) -> list[PhaseTotal]:
@@ -98,6 +98,11 @@ def commitment_totals(proposals: QuerySet, day: dt.date | None = None) -> list[P
         if total:
             amounts[phase].append((total, units[unit]))
     return [
-        PhaseTotal(value, label, counts[value], sorted(amounts[value], key=lambda a: a[1]))
+        PhaseTotal(
+            value,
+            label,
+            counts[value],
+            [f"{total:,} {unit}" for total, unit in sorted(amounts[value], key=lambda a: a[1])],
+        )
         for value, label in Phase.choices
     ]
