@@ -55,7 +55,11 @@ class Position(VersionedModel):
             ),
             choices_check("stance", Stance, "position_stance_valid"),
         ]
-        indexes = [models.Index(fields=["proposal", "actor", "stated_on"], name="position_idx")]
+        indexes = [
+            models.Index(fields=["proposal", "actor", "stated_on"], name="position_idx"),
+            # An actor's page lists its positions newest first.
+            models.Index(fields=["actor", "stated_on"], name="position_actor_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor}: {self.get_stance_display().lower()} ({self.stated_on:%Y-%m-%d})"
@@ -95,6 +99,8 @@ class Commitment(VersionedModel):
             choices_check("phase", Phase, "commitment_phase_valid"),
             choices_check("unit", Unit, "commitment_unit_valid"),
         ]
+        # An actor's page lists its commitments newest first.
+        indexes = [models.Index(fields=["actor", "stated_on"], name="commitment_actor_idx")]
 
     def __str__(self) -> str:
         return f"{self.actor}: {self.amount} {self.get_phase_display().lower()}"
