@@ -168,8 +168,9 @@ def test_actor_page_uses_a_constant_number_of_queries(client):
     large = actor_with_record(n=6)
     for _ in range(3):
         actor_with_record(n=2)
-    # The actor, its positions and commitments (a page of each, and their counts), the chart.
-    assert count_queries(client, f"/actors/{large.slug}/") == few <= 7
+    # The actor, its positions and commitments (a page of each, and their counts), the data
+    # version and the chart's totals (cached under it).
+    assert count_queries(client, f"/actors/{large.slug}/") == few <= 8
 
 
 def test_a_hostile_statement_shows_as_text(client):

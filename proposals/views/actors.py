@@ -21,7 +21,9 @@ from ..models import (
     Position,
     Proposal,
     Stance,
+    is_analyst,
 )
+from .browse import per_data_version
 
 # The actors page sums the six stances into three columns.
 HESITATING = (Stance.CONDITIONAL, Stance.UNDECIDED)
@@ -158,7 +160,11 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "actor": actor,
             "positions": positions,
             "commitments": commitments,
-            "chart": commitment_chart(pledged_and_deployed(all_commitments, day)),
+            # Totals over all its commitments: once per state of the data, day and reader.
+            "chart": per_data_version(
+                f"actor-chart:{actor.pk}:{day}:{is_analyst(request.user)}",
+                lambda: commitment_chart(pledged_and_deployed(all_commitments, day)),
+            ),
             "query": as_of.on_page(day)["as_of_query"],
             "problems": [problem] if problem else [],
             **as_of.on_page(day),
