@@ -126,7 +126,7 @@ def test_analyst_adds_a_precondition_and_publishes_a_draft_without_a_reload(page
     page.get_by_role("link", name="+ Add a precondition").click()
     form = page.locator("#form-add-precondition")
     form.get_by_label("Description").fill("Troop contributors are found.")
-    form.get_by_label("Status").select_option("in_progress")
+    form.get_by_label("Status", exact=True).select_option("in_progress")
     form.get_by_role("button", name="Add precondition").click()
     expect(page.locator("#precondition-troop-contributors-are-found")).to_contain_text(
         "In progress"
