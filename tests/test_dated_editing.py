@@ -196,3 +196,53 @@ def test_outsiders_cannot_open_or_post_the_forms(outsider_client, seeded, path):
     assert anonymous.get(url).status_code == 302  # to sign in
     assert anonymous.post(url, {}).status_code == 403
     assert not Position.objects.filter(stance="opposes").exists()
+
+
+def test_a_source_is_cited_for_a_position_and_a_status_change_in_place(analyst_client, seeded):
+    from proposals.models import Citation, Source
+
+    position = france_position()
+    url = f"/proposals/{COALITION}/citations/new/?on=position:{position.pk}"
+    page = analyst_client.get(url, **HTMX).content.decode()
+    assert "Cite a source for the position of France" in page
+    response = analyst_client.post(
+        url,
+        {"source": Source.objects.get().pk, "quote": "France and Britain", "attributed_to": "dpa"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#positions"
+    assert "“France and Britain”" in response.content.decode()
+    citation = Citation.objects.get(position=position, quote="France and Britain")
+
+    change = StatusChange.objects.get(proposal__slug=COALITION, precondition=None)
+    response = analyst_client.post(
+        f"/proposals/{COALITION}/citations/new/?on=status_change:{change.pk}",
+        {"source": Source.objects.get().pk, "quote": "recently discussed"},
+        **HTMX,
+    )
+    assert response.status_code == 200 and response["HX-Retarget"] == "#status"
+
+    removed = analyst_client.post(
+        f"/proposals/{COALITION}/citations/{citation.pk}/delete/",
+        {"version": citation.version},
+        **HTMX,
+    )
+    assert removed.status_code == 200
+    assert not Citation.objects.filter(pk=citation.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "on", ["position:abc", "position:99999999999999999999", "status_change:", "commitment:x1"]
+)
+def test_a_bad_claim_to_cite_is_a_bad_request(analyst_client, seeded, on):
+    response = analyst_client.get(f"/proposals/{COALITION}/citations/new/", {"on": on})
+    assert response.status_code == 400
+
+
+def test_a_position_of_another_proposal_cannot_be_cited_here(analyst_client, seeded):
+    position = france_position()
+    response = analyst_client.get(
+        f"/proposals/{UN}/citations/new/", {"on": f"position:{position.pk}"}
+    )
+    assert response.status_code == 404

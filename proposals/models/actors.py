@@ -68,6 +68,11 @@ class Position(VersionedModel):
     def anchor(self) -> str:
         return f"position-{self.pk}"
 
+    @property
+    def cite_on(self) -> str:
+        """What ?on= names it as, for a citation (proposals.views.editing.cited)."""
+        return f"position:{self.pk}"
+
 
 class Commitment(VersionedModel):
     """What an actor offers for a layer of a proposal, at one phase, as stated on a date."""

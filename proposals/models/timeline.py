@@ -98,3 +98,7 @@ class StatusChange(VersionedModel):
     @property
     def anchor(self) -> str:
         return f"status-change-{self.pk}"
+
+    @property
+    def cite_on(self) -> str:
+        return f"status_change:{self.pk}"

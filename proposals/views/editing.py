@@ -29,7 +29,16 @@ from ..forms import (
     PublishForm,
     delete_form,
 )
-from ..models import Citation, Event, Layer, Precondition, Proposal
+from ..models import (
+    Citation,
+    Commitment,
+    Event,
+    Layer,
+    Position,
+    Precondition,
+    Proposal,
+    StatusChange,
+)
 from . import blocks
 from .blocks import Block
 
@@ -214,29 +223,65 @@ def precondition_delete(request: HttpRequest, slug: str, precondition: str) -> H
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
-def cited(request: HttpRequest, proposal: Proposal) -> Proposal | Layer | Precondition:
-    """What a new citation supports: ?on=proposal, ?on=layer:<kind> or ?on=precondition:<slug>."""
+# The dated records a citation may support, by their id: ?on=position:<id>, and so on.
+DATED = {
+    "position": Position.objects.select_related("actor"),
+    "commitment": Commitment.objects.select_related("actor", "layer__kind"),
+    "status_change": StatusChange.objects.all(),
+}
+ON = "?on= takes proposal, layer:<kind>, precondition:<slug>, position:<id>, commitment:<id> or status_change:<id>."
+
+
+# The field of Citation that points at each kind of claim.
+CLAIM_FIELD = {
+    Proposal: "proposal",
+    Layer: "layer",
+    Precondition: "precondition",
+    Position: "position",
+    Commitment: "commitment",
+    StatusChange: "status_change",
+}
+
+
+def cited(request: HttpRequest, proposal: Proposal):
+    """What a new citation supports, from ?on= (the proposal by default)."""
     on = request.GET.get("on", "proposal")
     kind, _, key = on.partition(":")
-    if on != "proposal" and (kind not in {"layer", "precondition"} or not SLUG.fullmatch(key)):
-        raise BadRequest("?on= takes proposal, layer:<kind> or precondition:<slug>.")
-    if kind == "layer":
-        return get_object_or_404(
-            Layer.objects.select_related("kind"), proposal=proposal, kind__slug=key
-        )
-    if kind == "precondition":
+    if on == "proposal":
+        return proposal
+    if kind in {"layer", "precondition"} and SLUG.fullmatch(key):
+        if kind == "layer":
+            return get_object_or_404(
+                Layer.objects.select_related("kind"), proposal=proposal, kind__slug=key
+            )
         return get_object_or_404(Precondition, proposal=proposal, slug=key)
-    return proposal
+    if kind in DATED and key.isdigit() and len(key) < 19:
+        via = "layer__proposal" if kind == "commitment" else "proposal"
+        return get_object_or_404(DATED[kind], **{via: proposal, "pk": int(key)})
+    raise BadRequest(ON)
 
 
-def described(claim: Proposal | Layer | Precondition) -> str:
+def described(claim) -> str:
     if isinstance(claim, Layer):
         return f"the {claim.kind.name} layer"
+    if isinstance(claim, Position):
+        return f"the position of {claim.actor.name}"
+    if isinstance(claim, Commitment):
+        return f"the commitment of {claim.actor.name}"
+    if isinstance(claim, StatusChange):
+        return "this status change"
     return "this precondition" if isinstance(claim, Precondition) else "the proposal"
 
 
 def claim_updated(request: HttpRequest, proposal: Proposal, claim) -> HttpResponse:
     """The block of the claim a citation supports, with its citations as they are now."""
+    if isinstance(claim, Commitment):
+        claim = claim.layer
+    section = {Position: "positions", StatusChange: "status"}.get(type(claim))
+    if section:  # the record's section, as the page shows it
+        return blocks.updated(
+            request, proposal, claim.anchor, section, oob=("sources",), retarget=f"#{section}"
+        )
     partial = {Layer: "layer", Precondition: "precondition"}.get(type(claim), "header")
     return blocks.updated(
         request,
@@ -259,17 +304,22 @@ def citation_create(request: HttpRequest, slug: str) -> HttpResponse:
         proposal,
         subject=claim,
         done=lambda citation: claim_updated(request, proposal, claim),
-        form_kwargs={"instance": Citation(**{type(claim)._meta.model_name: claim})},
+        form_kwargs={"instance": Citation(**{CLAIM_FIELD[type(claim)]: claim})},
     )
 
 
 @editable_view
 def citation_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     citation = get_object_or_404(
-        Citation.objects.select_related("layer__kind", "precondition", "proposal", "source"),
+        Citation.objects.select_related(
+            "layer__kind", "precondition", "proposal", "source", "position", "status_change"
+        ),
         Q(proposal__slug=slug)
         | Q(layer__proposal__slug=slug)
-        | Q(precondition__proposal__slug=slug),
+        | Q(precondition__proposal__slug=slug)
+        | Q(position__proposal__slug=slug)
+        | Q(status_change__proposal__slug=slug)
+        | Q(commitment__layer__proposal__slug=slug),
         pk=pk,
     )
     proposal = get_object_or_404(Proposal, slug=slug)
