@@ -60,16 +60,22 @@ def preconditions_on(day: dt.date) -> QuerySet:
     return Precondition.objects.annotate(status_then=precondition_status_on(day))
 
 
-def positions_in_force(day: dt.date | None, positions: QuerySet | None = None) -> QuerySet:
-    """Each actor's latest position on each proposal, as of `day` (today if None)."""
-    positions = Position.objects.all() if positions is None else positions
-    later = Position.objects.filter(proposal=OuterRef("proposal"), actor=OuterRef("actor")).filter(
+def in_force(records: QuerySet, keys: tuple[str, ...], day: dt.date | None) -> QuerySet:
+    """Of the dated records (`stated_on`) that share `keys`, the latest up to `day` (all of them
+    if None): the one in force. Later by date, then by id."""
+    later = records.model.objects.filter(**{key: OuterRef(key) for key in keys}).filter(
         Q(stated_on__gt=OuterRef("stated_on"))
         | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
     )
     if day is not None:
-        positions, later = positions.filter(stated_on__lte=day), later.filter(stated_on__lte=day)
-    return positions.filter(~Exists(later))
+        records, later = records.filter(stated_on__lte=day), later.filter(stated_on__lte=day)
+    return records.filter(~Exists(later))
+
+
+def positions_in_force(day: dt.date | None, positions: QuerySet | None = None) -> QuerySet:
+    """Each actor's latest position on each proposal, as of `day` (today if None)."""
+    positions = Position.objects.all() if positions is None else positions
+    return in_force(positions, ("proposal", "actor"), day)
 
 
 def backers_on(day: dt.date) -> QuerySet:

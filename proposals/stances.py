@@ -7,8 +7,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
+from .as_of import in_force
 from .models import Actor, Commitment, Phase, Position, Stance, Unit
 
 # How each stance is shown beside its label, so that colour is never the only carrier.
@@ -59,17 +60,7 @@ def stance_matrix(
 def latest_commitments(commitments: QuerySet, day: dt.date | None = None) -> QuerySet:
     """Of each actor's commitments to a layer in one unit, the latest (as of `day`): the one in
     force."""
-    if day is not None:
-        commitments = commitments.filter(stated_on__lte=day)
-    later = Commitment.objects.filter(
-        layer=OuterRef("layer"), actor=OuterRef("actor"), unit=OuterRef("unit")
-    ).filter(
-        Q(stated_on__gt=OuterRef("stated_on"))
-        | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
-    )
-    if day is not None:
-        later = later.filter(stated_on__lte=day)
-    return commitments.filter(~Exists(later))
+    return in_force(commitments, ("layer", "actor", "unit"), day)
 
 
 @dataclass

@@ -6,7 +6,7 @@ Both pages issue a fixed number of SQL queries whatever the number of actors and
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -61,20 +61,9 @@ CHARTED = (Phase.PLEDGED, Phase.DEPLOYED)
 def pledged_and_deployed(commitments: QuerySet[Commitment], day=None) -> list[dict]:
     """Pledged and deployed totals per unit, in one query: for each layer, the latest figure of
     each phase counts (a later pledge restates an earlier one, it does not add to it)."""
-    later = Commitment.objects.filter(
-        layer=OuterRef("layer"),
-        actor=OuterRef("actor"),
-        unit=OuterRef("unit"),
-        phase=OuterRef("phase"),
-    ).filter(
-        Q(stated_on__gt=OuterRef("stated_on"))
-        | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))
-    )
-    if day is not None:
-        later = later.filter(stated_on__lte=day)
+    latest = as_of.in_force(commitments, ("layer", "actor", "unit", "phase"), day)
     rows = (
-        commitments.filter(phase__in=CHARTED, quantity__isnull=False)
-        .filter(~Exists(later))
+        latest.filter(phase__in=CHARTED, quantity__isnull=False)
         .order_by()
         .values_list("unit", "phase")
         .annotate(total=Sum("quantity"))
