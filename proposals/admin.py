@@ -157,7 +157,7 @@ class WriteAdmin(SimpleHistoryAdmin):
 class CitationInline(admin.TabularInline):
     model = Citation
     form = VersionedAdminForm
-    fields = ["source", "quote", "attributed_to", "version"]
+    fields = ["source", "kind", "text", "speaker", "said_on", "hedge", "confidence", "version"]
     autocomplete_fields = ["source"]
     extra = 0
 
@@ -293,7 +293,7 @@ class ProposalAdmin(WriteAdmin):
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else self.prepopulated_fields
 
-    @admin.display(description="Backed by")
+    @admin.display(description="Proposed or supported by")
     def backed_by(self, obj) -> str:
         names = ", ".join(actor.name for actor in obj.proponents.all()) if obj.pk else ""
         return f"{names or '—'} (from the positions below)"
@@ -417,14 +417,24 @@ class ActorAdmin(WriteAdmin):
 
 
 class SourceCitationInline(CitationInline):
-    fields = ["quote", "attributed_to", "proposal", "layer", "precondition", "version"]
+    fields = [
+        "kind",
+        "text",
+        "speaker",
+        "confidence",
+        "proposal",
+        "layer",
+        "precondition",
+        "version",
+    ]
     autocomplete_fields = ["proposal", "layer", "precondition"]
 
 
 @admin.register(Source)
 class SourceAdmin(WriteAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["title", "publisher", "published_on"]
+    list_display = ["__str__", "source_type", "published_on", "language"]
+    list_filter = ["source_type", "language"]
     search_fields = ["title", "publisher", "url"]
     date_hierarchy = "published_on"
     inlines = [SourceCitationInline]
@@ -433,10 +443,12 @@ class SourceAdmin(WriteAdmin):
 @admin.register(Citation)
 class CitationAdmin(WriteAdmin):
     form = VersionedAdminForm
-    list_display = ["quote", "source", "attributed_to"]
+    list_display = ["__str__", "kind", "speaker", "confidence", "source"]
+    list_filter = ["kind", "confidence"]
     list_select_related = ["source"]
-    search_fields = ["quote", "attributed_to", "source__title"]
+    search_fields = ["text", "speaker", "source__title", "source__publisher"]
     autocomplete_fields = ["source", "proposal", "layer", "precondition"]
+    raw_id_fields = ["position", "commitment", "status_change", "event", "relation"]
 
 
 @admin.register(Event)

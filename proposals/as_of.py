@@ -23,7 +23,10 @@ def parse(params: QueryDict) -> tuple[dt.date | None, str | None]:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        return None, f"“{value[:40]}” is not a date like 2025-03-10, so this shows today's picture."
+        return (
+            None,
+            f"The date given, {value[:40]}, is not a date like 2025-03-10, so this shows today's picture.",
+        )
     if day >= timezone.localdate():
         return None, None  # today or later: the picture of today
     return day, None

@@ -23,8 +23,8 @@ SORTS = {
     "-updated": ("Recently updated", ["-updated_at", "pk"]),
     "title": ("Title (A–Z)", ["title", "pk"]),
     "status": ("Status", ["status", "title", "pk"]),
-    "-first_reported": ("First reported (newest)", ["-first_reported", "pk"]),
-    "first_reported": ("First reported (oldest)", ["first_reported", "pk"]),
+    "-first_reported": ("First in our sources (newest first)", ["-first_reported", "pk"]),
+    "first_reported": ("First in our sources (oldest first)", ["first_reported", "pk"]),
 }
 RELEVANCE = "relevance"
 DEFAULT_SORT = "-updated"
@@ -41,14 +41,14 @@ class ProposalFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=Proposal.Status.choices,
         distinct=False,  # a column of the proposal itself: no duplicate rows to remove
-        label="Status",
+        label="Status of the proposal",
         widget=forms.CheckboxSelectMultiple,
     )
     layer = django_filters.ModelMultipleChoiceFilter(
         queryset=LayerKind.objects.all(),
         to_field_name="slug",
         method="filter_layer",
-        label="Has a layer",
+        label="Has these layers",
         widget=forms.CheckboxSelectMultiple,
     )
     actor = django_filters.ModelChoiceFilter(
@@ -56,7 +56,7 @@ class ProposalFilter(django_filters.FilterSet):
         to_field_name="slug",
         method="filter_actor",
         empty_label="Anyone",
-        label="Backed by",
+        label="Proposed, supported or contributed to by",
     )
     precondition = django_filters.ChoiceFilter(
         choices=PreconditionStatus.choices,
@@ -189,7 +189,7 @@ def filter_proposals(
         cleaned = params.copy()
         for field in filterset.form.errors:
             label = filterset.form.fields[field].label if field in filterset.form.fields else field
-            values = ", ".join(f"“{value}”" for value in params.getlist(field)) or "“”"
+            values = ", ".join(params.getlist(field)) or "an empty value"
             problems.append(f"{label}: {values} is not a value we know, so it was ignored.")
             cleaned.pop(field, None)
         filterset = ProposalFilter(cleaned, queryset=queryset, day=day)

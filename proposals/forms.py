@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import writes
+from . import verbatim, writes
 from .models import (
     Actor,
     Citation,
@@ -247,23 +247,63 @@ def delete_form(model: type[VersionedModel]) -> type[DeleteForm]:
 
 
 class CitationForm(forms.ModelForm):
-    """A quote from a source that is on file, or from a new source described here."""
+    """What a source says for a claim, from a source on file or a new one described here.
+
+    A quote must be the source's exact words when its full text is on file (proposals.verbatim);
+    it is then stored as the source writes it.
+    """
 
     new_source_publisher = forms.CharField(label="Publisher", max_length=200, required=False)
-    new_source_title = forms.CharField(label="Title", max_length=300, required=False)
+    new_source_title = forms.CharField(
+        label="Headline",
+        max_length=300,
+        required=False,
+        help_text="As published; leave empty if the report has none (it is then shown as "
+        "“untitled report”).",
+    )
     new_source_url = forms.URLField(
         label="Web address", max_length=500, required=False, assume_scheme="https"
     )
     new_source_published_on = forms.DateField(
         label="Publication date", required=False, widget=forms.DateInput(**ISO_DATE)
     )
+    new_source_date_note = forms.CharField(
+        label="About the date",
+        max_length=200,
+        required=False,
+        help_text="When the report gives no exact date, what is known of it.",
+    )
+    new_source_source_type = forms.ChoiceField(
+        label="Type of source",
+        choices=Source.Type.choices,
+        initial=Source.Type.OTHER,
+        required=False,
+    )
+    new_source_language = forms.CharField(
+        label="Language",
+        max_length=35,
+        initial="en",
+        required=False,
+        help_text="A code: en, fr, uk, ru…",
+    )
+    new_source_text = forms.CharField(
+        label="Full text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional: the report's text, against which quotes are checked.",
+    )
 
     class Meta:
         model = Citation
-        fields = ["quote", "attributed_to", "source"]
-        widgets = {"quote": forms.Textarea(attrs={"rows": 3})}
+        fields = ["kind", "text", "speaker", "said_on", "hedge", "confidence", "source"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "said_on": forms.DateInput(**ISO_DATE),
+        }
+        labels = {"text": "Words"}
         help_texts = {
-            "quote": "The exact words, kept short; no quotation marks needed.",
+            "text": "A quote: the exact words, without quotation marks. A paraphrase: what the "
+            "source says, in our words, with its hedges (may, could…) kept.",
             "source": "A source on file, or leave this and describe a new one below.",
         }
 
@@ -274,10 +314,10 @@ class CitationForm(forms.ModelForm):
         self.fields["source"].empty_label = "A new source (describe it below)"
 
     def groups(self) -> list[tuple[str, list]]:
-        """The fields in fieldsets: the quote, then the source it comes from."""
+        """The fields in fieldsets: what the source says, then the source it comes from."""
         new_source = [name for name in self.fields if name.startswith("new_source_")]
         return [
-            ("", [self["quote"], self["attributed_to"], self["source"]]),
+            ("", [self[name] for name in self._meta.fields]),
             ("New source", [self[name] for name in new_source]),
         ]
 
@@ -285,24 +325,39 @@ class CitationForm(forms.ModelForm):
         data = super().clean()
         if data.get("source"):
             return data
-        if not (data.get("new_source_publisher") and data.get("new_source_title")):
+        if not data.get("new_source_publisher"):
             raise forms.ValidationError(
-                "Choose a source on file, or give the new source's publisher and title."
+                "Choose a source on file, or give the new source's publisher."
             )
         url = data.get("new_source_url")
         if url and Source.objects.filter(url=url).exists():
             self.add_error(
                 "new_source_url", "A source with this web address is on file: choose it above."
             )
+        text, full_text = data.get("text"), data.get("new_source_text") or ""
+        if data.get("kind") == Citation.Kind.QUOTE and text:
+            if problem := verbatim.problem(text, full_text):
+                self.add_error("text", problem)
+            elif full_text.strip():
+                data["text"] = verbatim.find(text, full_text)
         return data
 
     def save(self, commit: bool = True) -> Citation:
         if not self.cleaned_data.get("source"):
             self.instance.source = Source.objects.create(
-                publisher=self.cleaned_data["new_source_publisher"],
-                title=self.cleaned_data["new_source_title"],
-                url=self.cleaned_data.get("new_source_url") or "",
-                published_on=self.cleaned_data.get("new_source_published_on"),
+                **{
+                    name: self.cleaned_data.get(f"new_source_{name}") or default
+                    for name, default in [
+                        ("publisher", ""),
+                        ("title", ""),
+                        ("url", ""),
+                        ("published_on", None),
+                        ("date_note", ""),
+                        ("source_type", Source.Type.OTHER),
+                        ("language", "en"),
+                        ("text", ""),
+                    ]
+                }
             )
         return super().save(commit)
 

@@ -17,17 +17,22 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import models
 from django.db.models import Q
+from django.utils.dateformat import format as format_date
+from django.utils.text import Truncator, capfirst
 
 from .models import (
     Actor,
     Citation,
     Commitment,
+    Event,
     Layer,
     LayerKind,
     Position,
     Precondition,
+    PreconditionStatus,
     Proposal,
     ProposalRelation,
+    ProposalStatus,
     StatusChange,
 )
 
@@ -39,7 +44,7 @@ FIELDS: dict[type[models.Model], list[str]] = {
     Proposal: ["title", "slug", "status", "first_reported", "summary", "is_published"],
     Layer: ["kind", "description", "area", "assets"],
     Precondition: ["slug", "description", "status", "responsible", "layer", "depends_on"],
-    Citation: ["source", "quote", "attributed_to"],
+    Citation: ["source", "kind", "text", "speaker", "said_on", "hedge", "confidence"],
     Position: ["actor", "stance", "stated_on", "statement"],
     Commitment: ["actor", "layer", "phase", "quantity", "unit", "stated_on", "note"],
     StatusChange: ["precondition", "status", "changed_on", "note"],
@@ -49,6 +54,17 @@ M2M: dict[type[models.Model], dict[str, str]] = {
     Proposal: {"proponents": "actor"},
     Layer: {"contributors": "actor"},
 }
+# Fields whose verbose_name is not what a reader calls them (until the models say it themselves).
+FIELD_LABELS: dict[tuple[type[models.Model], str], str] = {
+    (Proposal, "slug"): "Address",
+    (Layer, "kind"): "Kind of layer",
+    (Precondition, "slug"): "Address",
+    (Precondition, "responsible"): "Who must act",
+    (Precondition, "layer"): "Layer it concerns",
+    (ProposalRelation, "kind"): "Relation",
+    (ProposalRelation, "other"): "Other proposal",
+}
+SUBJECT_LENGTH = 60
 
 
 @dataclass
@@ -89,6 +105,11 @@ class Labels:
     def __init__(self) -> None:
         self.wanted: dict[type[models.Model], set] = defaultdict(set)
         self.names: dict[tuple[type[models.Model], object], str] = {}
+        self.remembered: dict[tuple[type[models.Model], object], str] = {}
+
+    def remember(self, model: type[models.Model], value, name: str) -> None:
+        """The name a record had in its history rows: what a deleted record is called."""
+        self.remembered[model, value] = name
 
     def want(self, model: type[models.Model], value) -> None:
         if value not in (None, ""):
@@ -105,7 +126,18 @@ class Labels:
     def name(self, model: type[models.Model], value) -> str:
         if value in (None, ""):
             return EMPTY
-        return self.names.get((model, value), f"a deleted {model._meta.verbose_name} (#{value})")
+        key = (model, value)
+        deleted = f"a deleted {model._meta.verbose_name}"
+        return self.names.get(key) or self.remembered.get(key, deleted)
+
+
+def shortened(text: str) -> str:
+    """A long description cut to a heading's length, at a word."""
+    return Truncator(text.strip().rstrip(".")).chars(SUBJECT_LENGTH)
+
+
+def field_label(model: type[models.Model], name: str) -> str:
+    return FIELD_LABELS.get((model, name)) or capfirst(model._meta.get_field(name).verbose_name)
 
 
 def field_value(labels: Labels, model_field: models.Field, value) -> str:
@@ -118,8 +150,14 @@ def field_value(labels: Labels, model_field: models.Field, value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return format_date(value, "j F Y")
     return str(value)
+
+
+def status_value(record, value) -> str:
+    """A status change's status in words: a proposal's or a precondition's, by what it changes."""
+    statuses = ProposalStatus if record.precondition_id is None else PreconditionStatus
+    return EMPTY if value in (None, "") else str(dict(statuses.choices).get(value, value))
 
 
 class Differ:
@@ -154,23 +192,20 @@ class Differ:
             before = getattr(old, model_field.attname) if old is not None else None
             after = getattr(new, model_field.attname)
             if before != after and not (old is None and after in (None, "", False)):
-                changes.append(
-                    Change(
-                        str(model_field.verbose_name).capitalize(),
+                if model is StatusChange and name == "status":
+                    words = status_value(old, before) if old else EMPTY, status_value(new, after)
+                else:
+                    words = (
                         field_value(self.labels, model_field, before),
                         field_value(self.labels, model_field, after),
                     )
-                )
+                changes.append(Change(field_label(model, name), *words))
         for name in M2M.get(model, {}):
             before = self.m2m[name, old.history_id] if old is not None else set()
             after = self.m2m[name, new.history_id]
             if before != after:
                 changes.append(
-                    Change(
-                        str(model._meta.get_field(name).verbose_name).capitalize(),
-                        self.names(before),
-                        self.names(after),
-                    )
+                    Change(field_label(model, name), self.names(before), self.names(after))
                 )
         return changes
 
@@ -219,24 +254,33 @@ def published_periods(records: list) -> list[tuple[dt.datetime, dt.datetime | No
     return periods
 
 
-def subject(model: type[models.Model], record, kinds: dict[int, LayerKind]) -> tuple[str, str]:
+def subject(
+    model: type[models.Model], record, kinds: dict[int, LayerKind], labels: Labels
+) -> tuple[str, str]:
+    """What a history entry is about, in a reader's words, and the page block it links to."""
     if model is Proposal:
         return "The proposal", "proposal-header"
     if model is Layer:
         kind = kinds.get(record.kind_id)
         return (f"{kind.name} layer", f"layer-{kind.slug}") if kind else ("A layer", "layers")
     if model is Precondition:
-        return f"Precondition “{record.slug}”", f"precondition-{record.slug}"
+        return f"Precondition: {shortened(record.description)}", f"precondition-{record.slug}"
     if model is Position:
-        return "A position", "positions"
+        return f"Position of {labels.name(Actor, record.actor_id)}", "positions"
     if model is Commitment:
-        return "A commitment", "layers"
+        actor, layer = labels.name(Actor, record.actor_id), labels.name(Layer, record.layer_id)
+        return f"Commitment of {actor} to the {layer}", "layers"
     if model is StatusChange:
-        return ("A precondition's status" if record.precondition_id else "The status"), "status"
+        if record.precondition_id is None:
+            return "Status of the proposal", "status"
+        precondition = shortened(labels.name(Precondition, record.precondition_id))
+        return f"Status of precondition: {precondition}", "status"
     if model is ProposalRelation:
-        return "A relation to another proposal", "relations"
-    quote = record.quote if len(record.quote) <= 60 else record.quote[:57] + "…"
-    return f"Citation “{quote}”", "sources"
+        return f"Relation to {labels.name(Proposal, record.other_id)}", "relations"
+    words = record.text if len(record.text) <= 60 else record.text[:57] + "…"
+    if record.kind == "paraphrase":
+        return f"Paraphrase of a source: {words}", "sources"
+    return f"Quote “{words}”", "sources"
 
 
 def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
@@ -265,6 +309,12 @@ def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
         "position_id__in": {r.id for r in histories[Position]},
         "commitment_id__in": {r.id for r in histories[Commitment]},
         "status_change_id__in": {r.id for r in histories[StatusChange]},
+        "relation_id__in": {r.id for r in histories[ProposalRelation]},
+        "event_id__in": set(
+            Event.proposals.through.objects.filter(proposal_id=proposal.pk).values_list(
+                "event_id", flat=True
+            )
+        ),
     }
     histories[Citation] = list(
         Citation.history.filter(
@@ -281,6 +331,12 @@ def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
         records.sort(key=lambda r: (r.id, r.history_date, r.history_id))
         differ.prepare(model, records)
     differ.labels.load()
+    # Records deleted since keep the name their last history row gave them.
+    for record in histories[Precondition]:
+        differ.labels.remember(Precondition, record.id, record.description)
+    for record in histories[Layer]:
+        if kind := kinds.get(record.kind_id):
+            differ.labels.remember(Layer, record.id, f"{kind.name} layer")
 
     periods = (
         published_periods(sorted(histories[Proposal], key=lambda r: r.history_date))
@@ -298,7 +354,7 @@ def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
     for model, records in histories.items():
         for group, before in grouped(records, shown):
             first, last = group[0], group[-1]
-            name, anchor = subject(model, last, kinds)
+            name, anchor = subject(model, last, kinds, differ.labels)
             who = user_label(last.history_user)
             if first.history_type == "-":
                 entries.append(Entry(first.history_date, who, "deleted", name, anchor))

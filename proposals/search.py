@@ -74,8 +74,8 @@ def document_texts(proposal_ids: Iterable[int]) -> dict[int, str]:
             "proposal_id",
             "layer__proposal_id",
             "precondition__proposal_id",
-            "quote",
-            "attributed_to",
+            "text",
+            "speaker",
             "source__title",
             "source__publisher",
         )

@@ -1,7 +1,19 @@
 from django.urls import path
 
 from .exports import FILES
-from .views import actors, browse, compare, dated, detail, editing, exports, history, imports
+from .views import (
+    about,
+    actors,
+    browse,
+    compare,
+    dated,
+    detail,
+    editing,
+    exports,
+    history,
+    imports,
+    sources,
+)
 
 P = "proposals/<slug:slug>"
 
@@ -58,6 +70,8 @@ urlpatterns = [
     path("actors/", actors.actor_list, name="actor-list"),
     path("actors/<slug:slug>/", actors.actor_detail, name="actor-detail"),
     path("compare/", compare.compare, name="compare"),
+    path("about/", about.about, name="about"),
+    path("sources/<int:pk>/", sources.source_detail, name="source-detail"),
     path(
         "export/proposals.csv", exports.export_csv, {"kind": "proposals"}, name="export-proposals"
     ),

@@ -47,6 +47,7 @@ def contract_data(transactional_db):
     for migration, function in [
         ("0002_seed_layer_kinds", "create_layer_kinds"),
         ("0005_analysts_group", "create_analysts_group"),
+        ("0017_typed_citations", "describe_layer_kinds"),
     ]:
         module = importlib.import_module(f"proposals.migrations.{migration}")
         getattr(module, function)(apps, None)

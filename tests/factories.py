@@ -97,7 +97,7 @@ class CitationFactory(factory.django.DjangoModelFactory):
         model = Citation
 
     source = factory.SubFactory(SourceFactory)
-    quote = "words that were said"
+    text = "words that were said"
 
 
 class EventFactory(factory.django.DjangoModelFactory):

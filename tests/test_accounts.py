@@ -1,3 +1,4 @@
+import io
 import runpy
 from datetime import timedelta
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_createanalyst_creates_a_staff_member_of_the_group(monkeypatch):
 def test_createanalyst_refuses_a_weak_password_and_writes_nothing(monkeypatch):
     monkeypatch.setenv("ANALYST_PASSWORD", "123")
     with pytest.raises(CommandError, match="too weak"):
-        call_command("createanalyst", "olena")
+        call_command("createanalyst", "olena", name="Olena Analyst")
     assert not get_user_model().objects.filter(username="olena").exists()
 
 
@@ -51,7 +52,43 @@ def test_createanalyst_asks_for_the_password_twice(monkeypatch):
     answers = iter(["a-long-enough-passphrase", "a-different-passphrase"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
     with pytest.raises(CommandError, match="do not match"):
-        call_command("createanalyst", "olena")
+        call_command("createanalyst", "olena", name="Olena Analyst")
+
+
+class Terminal(io.StringIO):
+    """Standard input as a person at a terminal has it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_createanalyst_asks_a_person_at_a_terminal_for_the_full_name(monkeypatch):
+    monkeypatch.setenv("ANALYST_PASSWORD", "a-long-enough-passphrase")
+    prompts = []
+    monkeypatch.setattr(
+        "builtins.input", lambda prompt: prompts.append(prompt) or " Olena  Kovalenko "
+    )
+    call_command("createanalyst", "olena", stdin=Terminal(), stdout=io.StringIO())
+    assert prompts == ["Full name (shown in the public change history): "]
+    assert get_user_model().objects.get(username="olena").get_full_name() == "Olena Kovalenko"
+
+
+def test_createanalyst_refuses_an_empty_name_at_a_terminal(monkeypatch):
+    monkeypatch.setenv("ANALYST_PASSWORD", "a-long-enough-passphrase")
+    monkeypatch.setattr("builtins.input", lambda prompt: "   ")
+    with pytest.raises(CommandError, match="The name cannot be empty"):
+        call_command("createanalyst", "olena", stdin=Terminal())
+    assert not get_user_model().objects.filter(username="olena").exists()
+
+
+def test_createanalyst_in_a_script_needs_the_name_given_with_name(monkeypatch):
+    monkeypatch.setenv("ANALYST_PASSWORD", "a-long-enough-passphrase")
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail("a script was asked"))
+    with pytest.raises(CommandError, match="full name with --name"):
+        call_command("createanalyst", "olena", stdin=io.StringIO())
+    with pytest.raises(CommandError, match="full name with --name"):
+        call_command("createanalyst", "olena", name="  ", stdin=io.StringIO())
+    assert not get_user_model().objects.filter(username="olena").exists()
 
 
 def test_superusers_count_as_analysts(django_user_model):

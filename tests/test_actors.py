@@ -117,7 +117,7 @@ def test_actor_page_shows_positions_newest_first_and_commitments(client):
     )
     CitationFactory(
         position=later,
-        quote="we will be there",
+        text="we will be there",
         source=SourceFactory(publisher="Agence France-Presse"),
     )
     layer = LayerFactory(proposal=proposal, kind=layer_kind("air"), contributors=[france])
@@ -170,7 +170,7 @@ def test_actor_page_uses_a_constant_number_of_queries(client):
         actor_with_record(n=2)
     # The actor, its positions and commitments (a page of each, and their counts), the data
     # version and the chart's totals (cached under it).
-    assert count_queries(client, f"/actors/{large.slug}/") == few <= 8
+    assert count_queries(client, f"/actors/{large.slug}/") == few <= 9
 
 
 def test_a_hostile_statement_shows_as_text(client):
@@ -301,7 +301,7 @@ def test_status_timeline_lists_the_proposals_and_its_preconditions_changes(clien
     section = page[page.index("Status timeline") :]
     assert "1 March 2025 The proposal became Floated" in section
     assert "1 June 2025 The proposal became Under discussion Talks began." in section
-    assert "1 July 2025 Precondition “A UN mandate.” became In progress" in section
+    assert "1 July 2025 A UN mandate (precondition) became In progress" in section
 
 
 def test_mission_design_shows_only_what_is_said(client):

@@ -41,7 +41,10 @@ def test_proposal_admin_has_search_and_inlines(staff_client, seeded):
     un = Proposal.objects.get(slug="un-peacekeeping-mission")
     html = staff_client.get(reverse("admin:proposals_proposal_change", args=[un.pk])).content
     html = html.decode()
-    assert "A mandate for the mission from the UN Security Council." in html
+    assert (
+        "A mandate from the UN Security Council, before concrete planning of the mission could begin."
+        in html
+    )
     assert "Citations supporting the proposal" in html
 
 

@@ -69,7 +69,7 @@ def test_today_the_plan_is_under_discussion_met_opposed_and_withdrawn(client, pl
     assert "Under discussion" in html
     assert "badge--met" in html
     assert "3 ships withdrawn" in html
-    assert "no backer named" in html
+    assert "no one named in our sources" in html
 
 
 def test_as_of_a_past_day_shows_the_statuses_stances_and_commitments_then(client, plan):
@@ -83,7 +83,7 @@ def test_as_of_a_past_day_shows_the_statuses_stances_and_commitments_then(client
     assert "Floated" in header and "Under discussion" not in header
     assert "badge--unmet" in html and 'badge--met"' not in html
     # Poland's stance changed twice: the one in force then was support, so it backed the plan.
-    assert "<strong>Backed by:</strong> Poland" in html
+    assert "<strong>Proposed or supported by:</strong> Poland" in html
     stances = html.split('id="positions"')[1].split("</section>\n  \n")[0]
     assert "Supports" in stances and "Opposes" not in stances
     # Withdrawn later: pledged before the withdrawal.
@@ -184,12 +184,14 @@ def test_compare_as_of_a_past_day(client, plan):
     response = client.get("/compare/", {"p": ["plan", "other", later.slug], "as_of": "2025-04-15"})
     assert response.status_code == 400  # the later plan is left out, and says so
     html = response.content.decode()
-    assert "No proposal at “later” reported by 15 April 2025; left out." in html
+    assert "No proposal at /proposals/later/ reported by 15 April 2025; left out." in html
     assert "As of 15 April 2025" in html
     assert '<a href="/compare/?p=plan&amp;p=other&amp;p=later">Back to today</a>' in html
     status = next(row for row in response.context["rows"] if row["label"] == "Status")
     assert status["values"] == ["Floated", "Agreed"]
-    backed = next(row for row in response.context["rows"] if row["label"] == "Backed by")
+    backed = next(
+        row for row in response.context["rows"] if row["label"] == "Proposed or supported by"
+    )
     assert backed["values"] == ["Poland", ""]
     assert '<input type="hidden" name="p" value="plan">' in html
 
@@ -242,6 +244,6 @@ def test_sources_published_later_are_not_part_of_a_past_picture(client, plan):
     from .factories import CitationFactory, SourceFactory
 
     later = SourceFactory(title="Autumn report", published_on=D(2025, 10, 1))
-    CitationFactory(proposal=plan, source=later, quote="words of the autumn")
+    CitationFactory(proposal=plan, source=later, text="words of the autumn")
     assert "Autumn report" in client.get("/proposals/plan/").content.decode()
     assert "Autumn report" not in page(client, "2025-04-15").content.decode()

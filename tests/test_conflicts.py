@@ -295,9 +295,11 @@ def test_eighty_mixed_saves_by_two_analysts_lose_nothing_and_never_deadlock(
 def test_a_stale_citation_removal_is_refused(analyst_client, seeded):
     from proposals.models import Citation
 
-    citation = Citation.objects.get(quote="no such mission is yet planned")
+    citation = Citation.objects.get(
+        text="no such mission is yet planned", proposal__slug="un-peacekeeping-mission"
+    )
     opened = citation.version
-    citation.attributed_to = "A spokesperson"
+    citation.speaker = "A spokesperson"
     citation.save()
     url = f"/proposals/un-peacekeeping-mission/citations/{citation.pk}/delete/"
     response = analyst_client.post(url, {"version": opened}, **HTMX)

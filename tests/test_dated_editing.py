@@ -207,18 +207,29 @@ def test_a_source_is_cited_for_a_position_and_a_status_change_in_place(analyst_c
     assert "Cite a source for the position of France" in page
     response = analyst_client.post(
         url,
-        {"source": Source.objects.get().pk, "quote": "France and Britain", "attributed_to": "dpa"},
+        {
+            "source": Source.objects.get().pk,
+            "kind": "quote",
+            "confidence": "reported",
+            "text": "France and Britain",
+            "speaker": "dpa",
+        },
         **HTMX,
     )
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#positions"
     assert "“France and Britain”" in response.content.decode()
-    citation = Citation.objects.get(position=position, quote="France and Britain")
+    citation = Citation.objects.get(position=position, text="France and Britain")
 
     change = StatusChange.objects.get(proposal__slug=COALITION, precondition=None)
     response = analyst_client.post(
         f"/proposals/{COALITION}/citations/new/?on=status_change:{change.pk}",
-        {"source": Source.objects.get().pk, "quote": "recently discussed"},
+        {
+            "source": Source.objects.get().pk,
+            "kind": "quote",
+            "confidence": "reported",
+            "text": "recently discussed",
+        },
         **HTMX,
     )
     assert response.status_code == 200 and response["HX-Retarget"] == "#status"

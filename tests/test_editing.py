@@ -97,7 +97,7 @@ CASES = [
         lambda: {"version": un().version},
         lambda: {"version": "not a number"},
         lambda: un().is_published and un().version == 2,
-        "UN peacekeeping mission to monitor a ceasefire",
+        "UN peacekeeping mission to monitor a possible future ceasefire",
         has_form_page=False,
     ),
     Case(
@@ -192,13 +192,18 @@ CASES = [
         lambda: f"/proposals/{COALITION}/citations/new/?on=layer:naval",
         lambda: {
             "source": Source.objects.get().pk,
-            "quote": "Naval units may also be deployed",
-            "attributed_to": "dpa",
+            "kind": "quote",
+            "confidence": "reported",
+            "text": "Naval units may also be deployed",
+            "speaker": "dpa",
         },
-        lambda: {"quote": "Words", "new_source_url": "not a url"},
-        lambda: Citation.objects.filter(
-            layer=layer(), quote__startswith="Naval units may"
-        ).exists(),
+        lambda: {
+            "kind": "quote",
+            "confidence": "reported",
+            "text": "Words",
+            "new_source_url": "not a url",
+        },
+        lambda: Citation.objects.filter(layer=layer(), text__startswith="Naval units may").exists(),
         "“Naval units may also be deployed”",
         form_text="Cite a source for the Naval units layer",
     ),
@@ -438,14 +443,16 @@ def test_a_new_proposal_cannot_take_a_used_or_reserved_address(analyst_client, s
 
 def test_a_layer_of_a_kind_the_proposal_has_is_not_offered(analyst_client, seeded):
     html = analyst_client.get(f"/proposals/{UN}/layers/new/", **HTMX).content.decode()
-    assert ">Air monitoring<" in html and ">UN force<" not in html
+    assert ">Air monitoring<" in html and ">UN peacekeeping force<" not in html
 
 
 def test_a_citation_can_name_a_new_source(analyst_client, seeded):
     response = analyst_client.post(
         f"/proposals/{UN}/citations/new/?on=precondition:ceasefire-agreement",
         {
-            "quote": "a ceasefire must come first",
+            "kind": "quote",
+            "confidence": "reported",
+            "text": "a ceasefire must come first",
             "new_source_publisher": "Reuters",
             "new_source_title": "Diplomats on a ceasefire",
             "new_source_url": "https://example.org/ceasefire",
@@ -454,7 +461,7 @@ def test_a_citation_can_name_a_new_source(analyst_client, seeded):
     )
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#precondition-ceasefire-agreement"
-    citation = Citation.objects.get(quote="a ceasefire must come first")
+    citation = Citation.objects.get(text="a ceasefire must come first")
     assert citation.precondition.slug == "ceasefire-agreement"
     assert citation.source.publisher == "Reuters"
     assert (
@@ -464,7 +471,7 @@ def test_a_citation_can_name_a_new_source(analyst_client, seeded):
 
 
 def test_removing_a_citation_and_an_event(analyst_client, seeded):
-    citation = Citation.objects.get(quote="no such mission is yet planned")
+    citation = Citation.objects.get(text="no such mission is yet planned", proposal__slug=UN)
     response = analyst_client.post(
         f"/proposals/{UN}/citations/{citation.pk}/delete/", {"version": citation.version}, **HTMX
     )
@@ -476,7 +483,7 @@ def test_removing_a_citation_and_an_event(analyst_client, seeded):
 
 
 def test_a_citation_of_another_proposal_cannot_be_removed_through_this_one(analyst_client, seeded):
-    citation = Citation.objects.get(quote="no such mission is yet planned")
+    citation = Citation.objects.get(text="no such mission is yet planned", proposal__slug=UN)
     response = analyst_client.post(f"/proposals/{COALITION}/citations/{citation.pk}/delete/")
     assert response.status_code == 404
     assert Citation.objects.filter(pk=citation.pk).exists()

@@ -41,7 +41,7 @@ def hostile(analyst):
     )
     source = Source.objects.create(publisher=PAYLOAD, title=PAYLOAD, url="https://example.org/x")
     for target in ({"proposal": proposal}, {"layer": layer}, {"precondition": precondition}):
-        CitationFactory(source=source, quote=PAYLOAD, attributed_to=PAYLOAD, **target)
+        CitationFactory(source=source, text=PAYLOAD, speaker=PAYLOAD, **target)
     EventFactory(
         proposals=[proposal],
         title=PAYLOAD,

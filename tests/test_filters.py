@@ -11,7 +11,7 @@ from .factories import ActorFactory, LayerFactory, PreconditionFactory, Proposal
 
 pytestmark = pytest.mark.django_db
 
-UN = "UN peacekeeping mission to monitor a ceasefire"
+UN = "UN peacekeeping mission to monitor a possible future ceasefire"
 COALITION = "Coalition of the willing: multi-layered security concept"
 
 
@@ -44,7 +44,7 @@ def test_first_reported_date_range(client, db):
 def test_an_impossible_date_is_explained_and_ignored(client, seeded):
     response = client.get("/proposals/?reported_after=2025-02-30")
     assert response.status_code == 400
-    assert "From: “2025-02-30” is not a value we know" in response.content.decode()
+    assert "From: 2025-02-30 is not a value we know" in response.content.decode()
     assert len(titles(response)) == 2
 
 

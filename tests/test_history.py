@@ -1,9 +1,32 @@
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
+from django.utils.text import Truncator
 
-from proposals.models import Actor, Citation, Layer, Precondition, Proposal
+from proposals import writes
+from proposals.models import (
+    Actor,
+    Citation,
+    Commitment,
+    Layer,
+    Position,
+    Precondition,
+    Proposal,
+    ProposalRelation,
+    StatusChange,
+)
 
 from .conftest import HTMX
+from .factories import (
+    ActorFactory,
+    CommitmentFactory,
+    LayerFactory,
+    PositionFactory,
+    PreconditionFactory,
+    ProposalFactory,
+    layer_kind,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,14 +70,14 @@ def test_history_shows_an_in_place_edit_with_the_analysts_name(client, analyst_c
 
 def test_history_shows_precondition_status_changes_and_deletions(analyst_client, seeded):
     url = f"/proposals/{UN}/preconditions/russian-consent"
+    description = Precondition.objects.get(proposal__slug=UN, slug="russian-consent").description
     analyst_client.post(f"{url}/status/", {"status": "met", "version": 1})
     analyst_client.post(f"{url}/delete/", {"version": 2})
     _, found = entries(analyst_client, UN)
     found = [e for e in found if e.subject.startswith("Precondition")]
-    assert [(e.subject, e.action) for e in found[:2]] == [
-        ("Precondition “russian-consent”", "deleted"),
-        ("Precondition “russian-consent”", "changed"),
-    ]
+    # Named by what it says (a heading's length of it), never by its slug.
+    name = f"Precondition: {Truncator(description.rstrip('.')).chars(60)}"
+    assert [(e.subject, e.action) for e in found[:2]] == [(name, "deleted"), (name, "changed")]
     assert [(c.field, c.old, c.new) for c in found[1].changes] == [("Status", "Unmet", "Met")]
 
 
@@ -70,7 +93,9 @@ def test_history_records_changes_made_in_the_admin_and_by_commands(
         f"/admin/proposals/citation/{citation.pk}/change/",
         {
             "source": citation.source_id,
-            "quote": "no such mission is planned",
+            "kind": "quote",
+            "confidence": "reported",
+            "text": "no such mission is yet planned",
             "proposal": citation.proposal_id,
             "version": citation.version,
         },
@@ -78,7 +103,7 @@ def test_history_records_changes_made_in_the_admin_and_by_commands(
     assert response.status_code == 302
     _, found = entries(client, UN)
     assert found[0].who == "Ada"
-    assert found[0].subject.startswith("Citation")
+    assert found[0].subject.startswith("Quote “no such mission is yet planned”")
     # The seed was loaded by a command: its records were created by the system.
     assert found[-1].who == "the system (a command or import)"
     assert found[-1].action == "created"
@@ -90,7 +115,7 @@ def test_history_includes_a_deleted_layers_citations(analyst_client, seeded):
     _, found = entries(analyst_client, COALITION)
     deleted = {(e.subject, e.action) for e in found if e.action == "deleted"}
     assert ("Air monitoring layer", "deleted") in deleted
-    assert any(subject.startswith("Citation “primarily from the air") for subject, _ in deleted)
+    assert any(subject.startswith("Quote “The plan includes monitoring") for subject, _ in deleted)
 
 
 def test_a_proposals_page_links_to_its_history_and_says_when_it_was_updated(client, seeded):
@@ -232,3 +257,125 @@ def test_history_names_people_by_full_name_or_an_analyst(django_user_model, seed
         html = response.content.decode()
         assert "j.doe.login" not in html.replace("(j.doe.login)", "")  # header's own sign-out
         assert list(response.context["page_obj"])[0].who == "an analyst"
+
+
+def age_history() -> None:
+    """Move every history row an hour back, so that the next save reads as a change of its own."""
+    hour = dt.timedelta(hours=1)
+    models = (Proposal, Layer, Precondition, Position, Commitment, StatusChange, ProposalRelation)
+    for model in models:
+        for row in model.history.all():
+            type(row).objects.filter(pk=row.pk).update(history_date=row.history_date - hour)
+
+
+def by_subject(client, proposal) -> dict[str, list]:
+    """The history's entries by subject, newest first."""
+    response = client.get(f"/proposals/{proposal.slug}/history/")
+    assert response.status_code == 200
+    found: dict[str, list] = {}
+    for entry in response.context["page_obj"]:
+        found.setdefault(entry.subject, []).append(entry)
+    return found
+
+
+def test_history_names_records_by_what_a_reader_sees(client, db):
+    france = ActorFactory(name="France")
+    proposal = ProposalFactory(title="Air policing plan")
+    other = ProposalFactory(title="Sea patrol plan")
+    precondition = PreconditionFactory(
+        proposal=proposal, slug="russian-consent", description="Russia's agreement."
+    )
+    layer = LayerFactory(proposal=proposal, kind=layer_kind("air"))
+    PositionFactory(proposal=proposal, actor=france, stance="conditional")
+    CommitmentFactory(layer=layer, actor=france, phase="pledged", unit="aircraft", quantity=12)
+    ProposalRelation.objects.create(proposal=proposal, kind="part_of", other=other)
+    age_history()
+    writes.record_status_change(proposal, precondition, "met", dt.date(2025, 7, 1))
+    writes.record_status_change(proposal, None, "agreed", dt.date(2025, 7, 2))
+
+    found = by_subject(client, proposal)
+    for subject in [
+        "The proposal",
+        "Precondition: Russia's agreement",
+        "Air monitoring layer",
+        "Position of France",
+        "Commitment of France to the Air monitoring layer",
+        "Relation to Sea patrol plan",
+        "Status of precondition: Russia's agreement",
+        "Status of the proposal",
+    ]:
+        assert subject in found, (subject, list(found))
+    assert not any("russian-consent" in subject for subject in found)
+
+    def created(subject: str) -> dict[str, str]:
+        return {c.field: c.new for c in found[subject][-1].changes}
+
+    assert created("Precondition: Russia's agreement") == {
+        "Address": "russian-consent",
+        "Description": "Russia's agreement.",
+        "Status": "Unmet",
+    }
+    assert created("Position of France") == {
+        "Actor": "France",
+        "Stance": "Supports on conditions",
+        "Stated on": "25 March 2025",
+        "Statement": "Said so in a made-up statement.",
+    }
+    assert created("Commitment of France to the Air monitoring layer") == {
+        "Actor": "France",
+        "Layer": "Air monitoring layer",
+        "Phase": "Pledged",
+        "Quantity": "12",
+        "Unit": "aircraft",
+        "Stated on": "1 April 2025",
+    }
+    assert created("Relation to Sea patrol plan") == {
+        "Relation": "is part of",
+        "Other proposal": "Sea patrol plan",
+    }
+    assert created("Status of precondition: Russia's agreement") == {
+        "Precondition": "Russia's agreement.",
+        "Status": "Met",
+        "Changed on": "1 July 2025",
+    }
+    assert created("Status of the proposal")["Status"] == "Agreed"
+
+    html = client.get(f"/proposals/{proposal.slug}/history/").content.decode()
+    subject = "Precondition: Russia&#x27;s agreement"
+    assert f'<strong class="history__subject">{subject}</strong>' in html
+    # Our own words are never in quotation marks: those are kept for a source's words.
+    main = html.split("<main")[1]
+    assert "“" not in main and "”" not in main
+
+
+def test_history_shows_readable_field_names_and_values(client, db):
+    proposal = ProposalFactory(title="Air policing plan", first_reported=dt.date(2025, 3, 1))
+    age_history()
+    proposal.first_reported = dt.date(2025, 2, 20)
+    proposal.save()
+    PositionFactory(proposal=proposal, actor=ActorFactory(name="Poland"), stance="proposes")
+    writes.sync_backers(proposal.pk)
+    found = by_subject(client, proposal)
+    changes = [(c.field, c.old, c.new) for e in found["The proposal"] for c in e.changes]
+    assert ("First in our sources", "1 March 2025", "20 February 2025") in changes
+    assert ("Proposed or supported by", "—", "Poland") in changes
+    created = {c.field: c.new for c in found["The proposal"][-1].changes}
+    assert created["Address"] == proposal.slug
+    assert created["Status"] == "Floated"  # the label, not the code value
+    assert created["Published"] == "yes"
+    fields = {c.field for e in found["The proposal"] for c in e.changes}
+    assert not fields & {"First reported", "Slug", "Proponents", "Is published"}
+
+
+def test_a_deleted_precondition_keeps_its_name_in_the_history(client, db):
+    proposal = ProposalFactory()
+    first = PreconditionFactory(proposal=proposal, description="A ceasefire holds for a month.")
+    PreconditionFactory(proposal=proposal, depends_on=first, description="Monitors deploy.")
+    age_history()
+    first.delete()
+    found = by_subject(client, proposal)
+    assert found["Precondition: A ceasefire holds for a month"][0].action == "deleted"
+    lost = found["Precondition: Monitors deploy"][0]
+    assert [(c.field, c.old, c.new) for c in lost.changes] == [
+        ("Depends on", "A ceasefire holds for a month.", "—")
+    ]

@@ -1,9 +1,18 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from proposals.models import Actor, Layer, Proposal
 
-from .factories import ActorFactory, LayerFactory, PreconditionFactory, ProposalFactory, layer_kind
+from .factories import (
+    ActorFactory,
+    LayerFactory,
+    PositionFactory,
+    PreconditionFactory,
+    ProposalFactory,
+    layer_kind,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,14 +49,14 @@ def test_list_shows_both_seed_proposals(client, seeded):
     assert response.status_code == 200
     assert sorted(titles(response)) == [
         "Coalition of the willing: multi-layered security concept",
-        "UN peacekeeping mission to monitor a ceasefire",
+        "UN peacekeeping mission to monitor a possible future ceasefire",
     ]
     assert "2 proposals" in response.content.decode()
 
 
 def test_status_filter_shows_the_un_mission_and_not_the_coalition(client, seeded):
     response = client.get("/proposals/", {"status": "floated"})
-    assert titles(response) == ["UN peacekeeping mission to monitor a ceasefire"]
+    assert titles(response) == ["UN peacekeeping mission to monitor a possible future ceasefire"]
 
 
 def test_layer_filter_shows_the_coalition_and_not_the_un_mission(client, seeded):
@@ -57,7 +66,7 @@ def test_layer_filter_shows_the_coalition_and_not_the_un_mission(client, seeded)
 
 def test_precondition_filter_finds_proposals_with_a_precondition_in_that_status(client, seeded):
     assert titles(client.get("/proposals/", {"precondition": "unmet"})) == [
-        "UN peacekeeping mission to monitor a ceasefire"
+        "UN peacekeeping mission to monitor a possible future ceasefire"
     ]
     assert titles(client.get("/proposals/", {"precondition": "met"})) == []
 
@@ -81,14 +90,14 @@ def test_actor_filter_finds_backers_and_contributors(client, seeded):
 
 def test_filters_combine(client, seeded):
     assert titles(client.get("/proposals/", {"layer": "un_force", "status": "floated"})) == [
-        "UN peacekeeping mission to monitor a ceasefire"
+        "UN peacekeeping mission to monitor a possible future ceasefire"
     ]
     assert titles(client.get("/proposals/", {"layer": "naval", "status": "floated"})) == []
 
 
 def test_text_filter_matches_words_anywhere_in_the_proposal(client, seeded):
     assert titles(client.get("/proposals/", {"q": "hypothetical"})) == [
-        "UN peacekeeping mission to monitor a ceasefire"
+        "UN peacekeeping mission to monitor a possible future ceasefire"
     ]
 
 
@@ -114,7 +123,9 @@ def test_invalid_filter_values_are_explained_and_ignored(client, seeded, params)
     response = client.get("/proposals/", params)
     assert response.status_code == 400
     value = next(iter(params.values()))
-    assert f"“{value}”" in response.content.decode()
+    # The reader's value, named as typed: never in quotation marks, which mean a source's words.
+    assert any(value in problem for problem in response.context["problems"])
+    assert f"“{value}”" not in response.content.decode()
     assert (
         "is not a value we know" in response.content.decode()
         or "no page" in response.content.decode()
@@ -137,13 +148,16 @@ def test_proposal_page_shows_everything_a_reader_expects(client, seeded):
     response = client.get(reverse("proposal-detail", args=[UN]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "UN peacekeeping mission to monitor a ceasefire" in html
+    assert "UN peacekeeping mission to monitor a possible future ceasefire" in html
     assert "Floated" in html
-    assert "A mandate for the mission from the UN Security Council." in html
+    assert (
+        "A mandate from the UN Security Council, before concrete planning of the mission could begin."
+        in html
+    )
     assert html.count('class="badge badge--unmet"') == 3
-    assert "Depends on" in html  # the mandate waits for the ceasefire
+    assert "Depends on" not in html  # the report names both as needed, in no order
     assert "“no such mission is yet planned”" in html
-    assert "Jean-Pierre Lacroix, UN Under-Secretary-General for Peace Operations" in html
+    assert "Jean-Pierre Lacroix, UN Under-Secretary-General, <time" in html
     assert "News Agency of Nigeria" in html
     assert "25 March 2025" in html and "Brussels" in html
     assert "Last updated" in html
@@ -172,6 +186,25 @@ def test_unknown_proposal_gets_the_sites_404_page(client, db):
     html = response.content.decode()
     assert "Page not found" in html
     assert "Browse all proposals" in html
+
+
+def test_the_404_page_says_why_an_address_can_be_empty_and_offers_the_list_and_search(client, db):
+    # An address never changes and is never reused: it can only be mistyped, deleted or unpublished.
+    ProposalFactory(slug="drafted", is_published=False)
+    for url in ["/proposals/no-such-plan/", "/proposals/drafted/"]:
+        html = client.get(url).content.decode()
+        assert "renamed" not in html
+        assert "the address is mistyped" in html
+        assert "has been deleted or is not published" in html
+        assert "A proposal's address never changes" in html
+        assert 'href="/proposals/"' in html
+        assert '<form class="notice-page__search" method="get" action="/proposals/"' in html
+        assert 'name="q"' in html
+    # As of a past day, the proposal may simply not have been reported yet.
+    ProposalFactory(slug="later", first_reported=dt.date(2025, 9, 1))
+    html = client.get("/proposals/later/", {"as_of": "2025-04-01"}).content.decode()
+    assert "may not have appeared in our sources by then" in html
+    assert '<a href="/proposals/later/">See this address as of today</a>' in html
 
 
 def test_user_text_is_escaped_on_every_page(client, db):
@@ -211,6 +244,67 @@ def test_dashboard_draws_its_charts_as_svg_with_text_alternatives(client, seeded
     assert "Floated: 1; Under discussion: 1; Agreed: 0; Operational: 0; Shelved: 0." in html
     assert 'aria-label="0 met, 0 in progress, 3 unmet"' in html
     assert "style=" not in html
+
+
+def test_the_dashboard_headline_speaks_of_proposals_for_a_future_ceasefire(client, db):
+    html = client.get("/").content.decode()
+    assert "<h1>Proposals to monitor and guarantee a future Russia–Ukraine ceasefire</h1>" in html
+    assert "Monitoring a Russia–Ukraine ceasefire" not in html
+    assert "Commitments on record" in html and "Commitments in force" not in html
+
+
+def test_the_dashboard_key_names_each_stance_as_its_cells_do(client, db):
+    PositionFactory(stance="conditional")
+    html = client.get("/").content.decode()
+    assert '<span class="stance stance--conditional">±</span> Supports on conditions' in html
+    assert '<span class="visually-hidden">Supports on conditions</span>' in html
+
+
+def test_the_list_tells_no_preconditions_recorded_from_none_met(client, db):
+    with_none = ProposalFactory(title="Plan without preconditions")
+    with_three = ProposalFactory(title="Plan with three")
+    for _ in range(3):
+        PreconditionFactory(proposal=with_three, status="unmet")
+    PreconditionFactory(proposal=ProposalFactory(title="Plan half met"), status="met")
+    html = client.get("/proposals/").content.decode()
+    cards = {
+        title: html.split(f">{title}</a>")[1].split("</li>")[0]
+        for title in ["Plan without preconditions", "Plan with three", "Plan half met"]
+    }
+    assert "No preconditions recorded" in cards["Plan without preconditions"]
+    assert "Preconditions met: 0 of 3" in cards["Plan with three"]
+    assert "Preconditions met: 1 of 1" in cards["Plan half met"]
+    assert "none listed" not in html
+    assert with_none.pk and with_three.pk
+
+
+def test_the_list_says_who_proposes_or_supports_and_when_a_proposal_first_appeared(client, db):
+    ProposalFactory(title="Backed plan", proponents=[ActorFactory(name="France")])
+    ProposalFactory(title="Lonely plan")
+    html = client.get("/proposals/").content.decode()
+    assert "Backed by" not in html and "First reported" not in html
+    assert "<dt>Proposed or supported by</dt><dd>France</dd>" in html
+    assert (
+        '<dt>Proposed or supported by</dt><dd><span class="muted">no one named in our sources</span>'
+        in html
+    )
+    assert 'First in our sources: <time datetime="2025-03-25">25 March 2025</time>' in html
+    # The filters say what they do.
+    assert '<label for="facet-actor">Proposed, supported or contributed to by</label>' in html
+    assert "<legend>First in our sources</legend>" in html
+    assert "<legend>Has these layers</legend>" in html
+    assert "First in our sources (newest first)" in html
+
+
+def test_a_search_is_named_without_quotation_marks(client, db):
+    ProposalFactory(title="Black Sea patrol")
+    response = client.get("/proposals/", {"q": "Patrol"})
+    html = response.content.decode()
+    assert "1 proposal matches the search <strong>Patrol</strong>" in html
+    assert "<title>Search: Patrol · Proposals" in html
+    assert "“Patrol”" not in html
+    html = client.get("/proposals/", {"q": "nothing-like-it"}).content.decode()
+    assert "No proposal matches the search <strong>nothing-like-it</strong>" in html
 
 
 def test_dashboard_matrix_is_paginated(client, db):

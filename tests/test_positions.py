@@ -120,8 +120,8 @@ def test_seed_corrects_an_earlier_seed_unless_an_analyst_changed_it(seeded, anal
     call_command("seed", stdout=out)
     assert "Corrected 2 records of an earlier seed" in out.getvalue()
     assert (
-        "Left the contributors of the naval layer of /proposals/"
-        f"{COALITION}/ as they are: an analyst has changed them since the seed."
+        "Left unchanged, as an analyst has edited it since the seed: the contributors of the "
+        f"naval layer of /proposals/{COALITION}/."
     ) in out.getvalue()
     assert not air.contributors.exists()
     assert list(naval.contributors.all()) == [old_backer]

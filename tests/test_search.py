@@ -9,7 +9,7 @@ from .factories import LayerFactory, ProposalFactory, layer_kind
 
 pytestmark = pytest.mark.django_db
 
-UN = "UN peacekeeping mission to monitor a ceasefire"
+UN = "UN peacekeeping mission to monitor a possible future ceasefire"
 COALITION = "Coalition of the willing: multi-layered security concept"
 
 
@@ -47,7 +47,7 @@ def test_search_shows_the_matching_snippet_highlighted(client, seeded):
     response, _ = search(client, "Lacroix")
     html = response.content.decode()
     assert "<mark>Lacroix</mark>" in html
-    assert "1 proposal matches “Lacroix”" in html
+    assert "1 proposal matches the search <strong>Lacroix</strong>" in html
 
 
 def test_snippets_escape_what_analysts_typed(client, db):
@@ -68,8 +68,8 @@ def test_the_search_document_follows_every_edit(client, seeded):
     source.title = "Wire report on guarantees"
     source.save()
     assert sorted(search(client, "guarantees wire")[1]) == sorted([UN, COALITION])
-    Citation.objects.filter(quote__contains="Lacroix").delete()
-    Citation.objects.filter(attributed_to__contains="Lacroix").delete()
+    Citation.objects.filter(text__contains="Lacroix").delete()
+    Citation.objects.filter(speaker__contains="Lacroix").delete()
     assert search(client, "Lacroix")[1] == [UN]  # still in its summary
     layer.contributors.add(Actor.objects.get(slug="ukraine"))
     assert COALITION in search(client, "Ukraine")[1]

@@ -9,12 +9,15 @@ from .base import (
     ANALYSTS_GROUP,
     BACKING,
     ActorKind,
+    CitationKind,
+    Confidence,
     MandateSource,
     MissionPurpose,
     Phase,
     PreconditionStatus,
     ProposalStatus,
     RelationKind,
+    SourceType,
     Stance,
     Unit,
     VersionedModel,
@@ -23,7 +26,7 @@ from .base import (
     split_lines,
     unique_slug,
 )
-from .evidence import Citation, Source
+from .evidence import CLAIMS, Citation, Source
 from .operations import DataVersion, ImportBatch, proposal_id_of
 from .proposals import (
     RESERVED_SLUGS,
@@ -42,6 +45,7 @@ from .timeline import Event, StatusChange
 __all__ = [
     "ANALYSTS_GROUP",
     "BACKING",
+    "CLAIMS",
     "Commitment",
     "MandateSource",
     "MissionPurpose",
@@ -57,6 +61,9 @@ __all__ = [
     "Actor",
     "ActorKind",
     "Citation",
+    "CitationKind",
+    "Confidence",
+    "SourceType",
     "DataVersion",
     "Event",
     "ImportBatch",

@@ -119,3 +119,7 @@ class Commitment(VersionedModel):
     @property
     def anchor(self) -> str:
         return f"commitment-{self.pk}"
+
+    @property
+    def cite_on(self) -> str:
+        return f"commitment:{self.pk}"

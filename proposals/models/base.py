@@ -45,7 +45,7 @@ class Stance(models.TextChoices):
     OPPOSES = "opposes", "Opposes"
 
 
-# "Backed by" everywhere: actors whose current stance is one of these.
+# "Proposed or supported by" everywhere: actors whose current stance is one of these.
 BACKING = (Stance.PROPOSES, Stance.SUPPORTS)
 
 
@@ -70,6 +70,29 @@ class RelationKind(models.TextChoices):
     SAME_IDEA_AS = "same_idea_as", "is the same idea as"
     COMPETES_WITH = "competes_with", "competes with"
     SUPERSEDES = "supersedes", "supersedes"
+
+
+class CitationKind(models.TextChoices):
+    """How a citation renders its source: the exact words, or the source's meaning in ours."""
+
+    QUOTE = "quote", "Quote"
+    PARAPHRASE = "paraphrase", "Paraphrase"
+
+
+class Confidence(models.TextChoices):
+    """How sure the analyst is of a cited claim."""
+
+    REPORTED = "reported", "Reported"
+    CONFIRMED = "confirmed", "Confirmed by a second source"
+    OFFICIAL = "official", "Official"
+
+
+class SourceType(models.TextChoices):
+    WIRE = "wire", "News agency"
+    OFFICIAL = "official", "Official"
+    PRESS = "press", "Press"
+    ANALYSIS = "analysis", "Analysis"
+    OTHER = "other", "Other"
 
 
 class MandateSource(models.TextChoices):
@@ -117,6 +140,12 @@ def is_analyst(user) -> bool:
     if not hasattr(user, "_is_analyst"):
         user._is_analyst = user.groups.filter(name=ANALYSTS_GROUP).exists()
     return user._is_analyst
+
+
+def short(text: str, words: int = 12) -> str:
+    """The first words of `text`, without its closing full stop."""
+    parts = text.rstrip(".").split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
 def split_lines(text: str) -> list[str]:

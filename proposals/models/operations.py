@@ -7,8 +7,8 @@ from django.db import models
 
 from .actors import Commitment, Position
 from .evidence import Citation
-from .proposals import Layer, Precondition, Proposal
-from .timeline import StatusChange
+from .proposals import Layer, Precondition, Proposal, ProposalRelation
+from .timeline import Event, StatusChange
 
 
 def proposal_id_of(instance: models.Model) -> int | None:
@@ -16,7 +16,7 @@ def proposal_id_of(instance: models.Model) -> int | None:
     of the database, so that it answers for records whose claim is being deleted too."""
     if isinstance(instance, Proposal):
         return instance.pk
-    if isinstance(instance, (Layer, Precondition, Position, StatusChange)):
+    if isinstance(instance, (Layer, Precondition, Position, StatusChange, ProposalRelation)):
         return instance.proposal_id
     if isinstance(instance, Commitment):
         return by_id(Layer, instance.layer_id, "proposal_id")
@@ -28,9 +28,17 @@ def proposal_id_of(instance: models.Model) -> int | None:
             ("precondition", Precondition),
             ("position", Position),
             ("status_change", StatusChange),
+            ("relation", ProposalRelation),
         ]:
             if pk := getattr(instance, f"{name}_id"):
                 return by_id(model, pk, "proposal_id")
+        if instance.event_id:  # an event may concern several proposals: the first is locked
+            return (
+                Event.proposals.through.objects.filter(event_id=instance.event_id)
+                .order_by("proposal_id")
+                .values_list("proposal_id", flat=True)
+                .first()
+            )
         return by_id(Commitment, instance.commitment_id, "layer__proposal_id")
     return None
 

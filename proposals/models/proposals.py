@@ -23,6 +23,7 @@ from .base import (
     VersionedModel,
     choices_check,
     is_analyst,
+    short,
     split_lines,
 )
 
@@ -50,7 +51,10 @@ class Proposal(VersionedModel):
         blank=True, help_text="What is proposed, and by whom, in plain words."
     )
     first_reported = models.DateField(
-        null=True, blank=True, help_text="The date the proposal was first reported."
+        "first in our sources",
+        null=True,
+        blank=True,
+        help_text="The date the proposal first appears in the sources we hold.",
     )
     # Kept by proposals.writes from the positions: the actors whose latest stance on the proposal
     # is to propose or support it. Never edited directly.
@@ -58,7 +62,7 @@ class Proposal(VersionedModel):
         Actor,
         blank=True,
         related_name="proposals_backed",
-        verbose_name="backed by",
+        verbose_name="proposed or supported by",
         help_text="Actors whose current stance is to propose or support it (from their positions).",
     )
     # Mission design, each optional (explained on /about/).
@@ -182,6 +186,10 @@ class ProposalRelation(VersionedModel):
     @property
     def anchor(self) -> str:
         return f"relation-{self.pk}"
+
+    @property
+    def cite_on(self) -> str:
+        return f"relation:{self.pk}"
 
 
 class RetiredSlug(models.Model):
@@ -317,6 +325,11 @@ class Precondition(VersionedModel):
     @property
     def anchor(self) -> str:
         return f"precondition-{self.slug}"
+
+    @property
+    def label(self) -> str:
+        """The description, short: for a mention elsewhere on the page."""
+        return short(self.description)
 
     def clean(self) -> None:
         super().clean()

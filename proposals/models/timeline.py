@@ -28,6 +28,14 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title}"
 
+    @property
+    def anchor(self) -> str:
+        return f"event-{self.pk}"
+
+    @property
+    def cite_on(self) -> str:
+        return f"event:{self.pk}"
+
 
 class StatusChange(VersionedModel):
     """A dated change of a proposal's status or, with `precondition`, of a precondition's.

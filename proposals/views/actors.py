@@ -137,9 +137,9 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         actor.commitments.filter(layer__proposal__in=visible), day
     )
     commitments = Paginator(
-        all_commitments.select_related("layer__kind", "layer__proposal").order_by(
-            "-stated_on", "-pk"
-        ),
+        all_commitments.select_related("layer__kind", "layer__proposal")
+        .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+        .order_by("-stated_on", "-pk"),
         PER_PAGE,
     ).get_page(request.GET.get("commitments_page"))
     return render(

@@ -30,6 +30,7 @@ from ..models import (
     Precondition,
     PreconditionStatus,
     Proposal,
+    Stance,
     is_analyst,
 )
 from ..search import snippet
@@ -196,6 +197,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "matrix_page": matrix_page,
             "stance_actors": stances.actors,
             "stance_symbols": SYMBOLS,
+            "stance_key": [
+                {"value": value, "symbol": SYMBOLS[value], "label": label}
+                for value, label in Stance.choices
+            ],
             "commitment_totals": per_data_version(
                 f"{key}:commitments", lambda: commitment_totals(visible, day)
             ),
@@ -244,7 +249,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(for_listing(filterset.qs, day), settings.PROPOSALS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     if request.GET.get("page") and str(page.number) != request.GET["page"]:
-        problems.append(f"There is no page “{request.GET['page']}”; showing page {page.number}.")
+        problems.append(f"There is no page {request.GET['page']}; showing page {page.number}.")
     page.object_list = with_precondition_counts(page.object_list, day)
     query = filterset.form.cleaned_data.get("q") if filterset.form.is_valid() else ""
     if query:

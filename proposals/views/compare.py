@@ -1,9 +1,11 @@
 """Proposals side by side: /compare/?p=<slug>&p=<slug> (two to four)."""
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_GET
 
 from .. import as_of
@@ -27,7 +29,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     if unknown := [slug for slug in slugs[:MAX_PROPOSALS] if slug not in found]:
         problems.append(
             "No proposal at "
-            + ", ".join(f"“{slug}”" for slug in unknown)
+            + ", ".join(f"/proposals/{slug}/" for slug in unknown)
             + ("; left out." if day is None else f" reported by {day:%-d %B %Y}; left out.")
         )
     if len(slugs) > MAX_PROPOSALS:
@@ -48,9 +50,9 @@ def compare(request: HttpRequest) -> HttpResponse:
     kinds = list(LayerKind.objects.all())
     rows = [
         row("Status", [c["proposal"].get_status_display() for c in columns]),
-        row("First reported", [c["proposal"].first_reported for c in columns]),
+        row("First in our sources", [long_date(c["proposal"].first_reported) for c in columns]),
         row(
-            "Backed by",
+            "Proposed or supported by",
             [", ".join(actor.name for actor in c["backers"]) for c in columns],
         ),
     ]
@@ -91,6 +93,10 @@ def compare(request: HttpRequest) -> HttpResponse:
         | day_context,
         status=400 if problems else 200,
     )
+
+
+def long_date(day: dt.date | None) -> str:
+    return format_date(day, "j F Y") if day else ""
 
 
 def row(label: str, values: list) -> dict:

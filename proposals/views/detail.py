@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from .. import as_of
 from ..models import (
     BACKING,
+    CLAIMS,
     Actor,
     Citation,
     Commitment,
@@ -153,34 +154,24 @@ def detail_context(
         | Q(layer__proposal=proposal)
         | Q(precondition__proposal=proposal)
         | Q(position__proposal=proposal)
+        | Q(commitment__layer__proposal=proposal)
         | Q(status_change__proposal=proposal)
+        | Q(event__proposals=proposal)
+        | Q(relation__proposal=proposal)
+        | Q(relation__other=proposal)
     )
     citations = list(citations.select_related("source").order_by("pk"))
-    if day is not None:  # what had been published, and said, by then (the records are filtered)
-        positions_then = {position.pk for position in proposal.positions.all()}
-        changes_then = {change.pk for change in proposal.status_changes.all()}
+    if day is not None:  # what had been published, and said, by then
         citations = [
             c
             for c in citations
             if not (c.source.published_on and c.source.published_on > day)
-            and (c.position_id is None or c.position_id in positions_then)
-            and (c.status_change_id is None or c.status_change_id in changes_then)
+            and not (c.said_on and c.said_on > day)
         ]
     by_target: dict[tuple[str, int], list[Citation]] = defaultdict(list)
-    sources: dict[int, dict] = {}
     for citation in citations:
-        if citation.proposal_id:
-            by_target["proposal", citation.proposal_id].append(citation)
-        elif citation.layer_id:
-            by_target["layer", citation.layer_id].append(citation)
-        elif citation.precondition_id:
-            by_target["precondition", citation.precondition_id].append(citation)
-        elif citation.position_id:
-            by_target["position", citation.position_id].append(citation)
-        else:
-            by_target["status_change", citation.status_change_id].append(citation)
-        sources.setdefault(citation.source_id, {"source": citation.source, "citations": []})
-        sources[citation.source_id]["citations"].append(citation)
+        claim = next(name for name in CLAIMS if getattr(citation, f"{name}_id"))
+        by_target[claim, getattr(citation, f"{claim}_id")].append(citation)
 
     layers = list(proposal.layers.all())
     for layer in layers:
@@ -195,6 +186,8 @@ def detail_context(
             for actor in layer.contributors.all()
             if actor.latest_phase
         ]
+        for item in layer.latest_commitments:
+            item["commitment"].cited = by_target["commitment", item["commitment"].pk]
     preconditions = list(proposal.preconditions.all())
     for precondition in preconditions:
         precondition.cited = by_target["precondition", precondition.pk]
@@ -213,7 +206,7 @@ def detail_context(
     actors = {actor.pk: actor for actor in backers}
     roles: dict[int, list[str]] = defaultdict(list)
     for actor in backers:
-        roles[actor.pk].append("backs the proposal")
+        roles[actor.pk].append("proposes or supports the proposal")
     for layer in layers:
         for actor in layer.contributors.all():
             actors[actor.pk] = actor
@@ -222,8 +215,34 @@ def detail_context(
         if precondition.responsible:
             actors[precondition.responsible.pk] = precondition.responsible
             roles[precondition.responsible.pk].append(
-                f"responsible for the precondition “{precondition.description.rstrip('.')}”"
+                f"must act for the precondition: {precondition.label}"
             )
+    events = list(proposal.events.all())
+    for event in events:
+        event.cited = by_target["event", event.pk]
+    relations = relations_of(proposal, drafts)
+    for item in relations:
+        item["relation"].cited = by_target["relation", item["relation"].pk]
+    # The sources of what the page shows (say, not of a position stated after ?as_of=).
+    shown = {("proposal", proposal.pk)}
+    shown |= {("layer", layer.pk) for layer in layers}
+    shown |= {
+        ("commitment", item["commitment"].pk)
+        for layer in layers
+        for item in layer.latest_commitments
+    }
+    shown |= {("precondition", precondition.pk) for precondition in preconditions}
+    shown |= {("position", position.pk) for position in positions}
+    shown |= {("status_change", change.pk) for change in status_changes}
+    shown |= {("event", event.pk) for event in events}
+    shown |= {("relation", item["relation"].pk) for item in relations}
+    sources: dict[int, dict] = {}
+    for key, cited in by_target.items():
+        if key in shown:
+            for citation in cited:
+                sources.setdefault(citation.source_id, {"source": citation.source, "citations": []})
+                sources[citation.source_id]["citations"].append(citation)
+
     used_kinds = {layer.kind_id for layer in layers}
     design = [
         (label, value)
@@ -249,12 +268,12 @@ def detail_context(
             for pk, actor in sorted(actors.items(), key=lambda item: item[1].name)
         ],
         "sources": list(sources.values()),
-        "events": list(proposal.events.all()),
+        "events": events,
         "stances": stances(positions, by_target),
         "backers": backers,
         **as_of.on_page(day),
         "status_changes": status_changes,
-        "relations": relations_of(proposal, drafts),
+        "relations": relations,
         "design": design,
     }
 

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from .. import writes
+from .. import claims, writes
 from ..decorators import Gone, analyst_required, editable_view
 from ..forms import (
     CitationForm,
@@ -37,6 +37,7 @@ from ..models import (
     Position,
     Precondition,
     Proposal,
+    ProposalRelation,
     StatusChange,
 )
 from . import blocks
@@ -89,13 +90,20 @@ PRECONDITION_DELETE = Block(
 )
 CITATION_NEW = Block(
     CitationForm,
-    lambda claim: f"Cite a source for {described(claim)}",
+    lambda claim: f"Cite a source for {claims.describe(claim)}",
     anchor="cite-{obj.anchor}",
     wrapper="div",
     submit="Add citation",
 )
 CITATION_DELETE = Block(
-    delete_form(Citation), "Remove the quote “{obj.quote}”?", "{obj.claim.anchor}", **REMOVE
+    delete_form(Citation),
+    lambda citation: (
+        f"Remove the quote “{citation.text}”?"
+        if citation.is_quote
+        else f"Remove the paraphrase “according to {citation.source.publisher}”?"
+    ),
+    "{obj.claim.anchor}",
+    **REMOVE,
 )
 EVENT_NEW = Block(
     EventForm, "Add an event to the timeline", anchor="add-event", wrapper="div", submit="Add event"
@@ -228,8 +236,15 @@ DATED = {
     "position": Position.objects.select_related("actor"),
     "commitment": Commitment.objects.select_related("actor", "layer__kind"),
     "status_change": StatusChange.objects.all(),
+    "event": Event.objects.all(),
+    "relation": ProposalRelation.objects.select_related("other"),
 }
-ON = "?on= takes proposal, layer:<kind>, precondition:<slug>, position:<id>, commitment:<id> or status_change:<id>."
+# How each is found from the proposal.
+VIA = {"commitment": "layer__proposal", "event": "proposals"}
+ON = (
+    "?on= takes proposal, layer:<kind>, precondition:<slug>, position:<id>, commitment:<id>, "
+    "status_change:<id>, event:<id> or relation:<id>."
+)
 
 
 # The field of Citation that points at each kind of claim.
@@ -240,6 +255,8 @@ CLAIM_FIELD = {
     Position: "position",
     Commitment: "commitment",
     StatusChange: "status_change",
+    Event: "event",
+    ProposalRelation: "relation",
 }
 
 
@@ -256,28 +273,21 @@ def cited(request: HttpRequest, proposal: Proposal):
             )
         return get_object_or_404(Precondition, proposal=proposal, slug=key)
     if kind in DATED and key.isdigit() and len(key) < 19:
-        via = "layer__proposal" if kind == "commitment" else "proposal"
+        via = VIA.get(kind, "proposal")
         return get_object_or_404(DATED[kind], **{via: proposal, "pk": int(key)})
     raise BadRequest(ON)
-
-
-def described(claim) -> str:
-    if isinstance(claim, Layer):
-        return f"the {claim.kind.name} layer"
-    if isinstance(claim, Position):
-        return f"the position of {claim.actor.name}"
-    if isinstance(claim, Commitment):
-        return f"the commitment of {claim.actor.name}"
-    if isinstance(claim, StatusChange):
-        return "this status change"
-    return "this precondition" if isinstance(claim, Precondition) else "the proposal"
 
 
 def claim_updated(request: HttpRequest, proposal: Proposal, claim) -> HttpResponse:
     """The block of the claim a citation supports, with its citations as they are now."""
     if isinstance(claim, Commitment):
         claim = claim.layer
-    section = {Position: "positions", StatusChange: "status"}.get(type(claim))
+    section = {
+        Position: "positions",
+        StatusChange: "status",
+        Event: "timeline",
+        ProposalRelation: "relations",
+    }.get(type(claim))
     if section:  # the record's section, as the page shows it
         return blocks.updated(
             request, proposal, claim.anchor, section, oob=("sources",), retarget=f"#{section}"
@@ -312,14 +322,24 @@ def citation_create(request: HttpRequest, slug: str) -> HttpResponse:
 def citation_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     citation = get_object_or_404(
         Citation.objects.select_related(
-            "layer__kind", "precondition", "proposal", "source", "position", "status_change"
+            "layer__kind",
+            "precondition",
+            "proposal",
+            "source",
+            "position",
+            "status_change",
+            "commitment__layer__kind",
+            "event",
+            "relation",
         ),
         Q(proposal__slug=slug)
         | Q(layer__proposal__slug=slug)
         | Q(precondition__proposal__slug=slug)
         | Q(position__proposal__slug=slug)
         | Q(status_change__proposal__slug=slug)
-        | Q(commitment__layer__proposal__slug=slug),
+        | Q(commitment__layer__proposal__slug=slug)
+        | Q(event__proposals__slug=slug)
+        | Q(relation__proposal__slug=slug),
         pk=pk,
     )
     proposal = get_object_or_404(Proposal, slug=slug)

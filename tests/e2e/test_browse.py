@@ -17,9 +17,15 @@ def test_reader_opens_the_list_clicks_a_proposal_and_sees_its_five_layers(page: 
     ).click()
 
     expect(page).to_have_url("/proposals/coalition-of-the-willing-security-concept/")
-    layers = page.locator("#layers .layer h3")
+    layers = page.locator("#layers .layer h3 .layer__name")
     expect(layers).to_have_text(
-        ["Air monitoring", "Naval units", "UN force", "Border training", "US guarantor"]
+        [
+            "Air monitoring",
+            "Naval units",
+            "UN peacekeeping force",
+            "Training forces",
+            "US security guarantee",
+        ]
     )
     expect(page.locator("#layer-naval")).to_contain_text("Black Sea")
 
@@ -30,7 +36,7 @@ def test_reader_filters_the_list_with_the_form(page: Page, seeded_live):
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url("/proposals/?status=floated")
     expect(page.locator(".card__title")).to_have_text(
-        ["UN peacekeeping mission to monitor a ceasefire"]
+        ["UN peacekeeping mission to monitor a possible future ceasefire"]
     )
 
 

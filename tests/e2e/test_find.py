@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-UN = "UN peacekeeping mission to monitor a ceasefire"
+UN = "UN peacekeeping mission to monitor a possible future ceasefire"
 COALITION = "Coalition of the willing: multi-layered security concept"
 
 

@@ -352,7 +352,8 @@ class Command(BaseCommand):
                 Citation(
                     proposal=proposal,
                     source=rng.choice(sources),
-                    quote=f"Officials discussed the {proposal.title.split(': ', 1)[1].lower()}.",
+                    kind=Citation.Kind.PARAPHRASE,
+                    text=f"Officials discussed the {proposal.title.split(': ', 1)[1].lower()}.",
                 )
             )
         for layer in layers[::3]:
@@ -360,7 +361,9 @@ class Command(BaseCommand):
                 Citation(
                     layer=layer,
                     source=sources[layer.proposal.pk % len(sources)],
-                    quote=f"{layer.kind.name} would be part of the plan.",
+                    kind=Citation.Kind.PARAPHRASE,
+                    text=f"{layer.kind.name} would be part of the plan.",
+                    hedge="would",
                 )
             )
         Citation.objects.bulk_create(citations, batch_size=BATCH)
