@@ -26,7 +26,7 @@ from .base import (
     split_lines,
     unique_slug,
 )
-from .evidence import CLAIMS, Citation, Source
+from .evidence import CLAIMS, PROPOSAL_PATHS, Citation, Source, of_proposal
 from .operations import DataVersion, ImportBatch, proposal_id_of
 from .proposals import (
     RESERVED_SLUGS,
@@ -46,6 +46,7 @@ __all__ = [
     "ANALYSTS_GROUP",
     "BACKING",
     "CLAIMS",
+    "PROPOSAL_PATHS",
     "Commitment",
     "MandateSource",
     "MissionPurpose",
@@ -80,6 +81,7 @@ __all__ = [
     "choices_check",
     "is_analyst",
     "new_proposal_slug_error",
+    "of_proposal",
     "proposal_id_of",
     "split_lines",
     "unique_slug",

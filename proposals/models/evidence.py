@@ -27,6 +27,27 @@ CLAIMS = (
 )
 
 
+# From a citation to the proposal its claim belongs to (an event's: each proposal on whose timeline
+# it is; a relation's: the proposal it is recorded on).
+PROPOSAL_PATHS = {
+    "proposal": "proposal",
+    "layer": "layer__proposal",
+    "precondition": "precondition__proposal",
+    "position": "position__proposal",
+    "commitment": "commitment__layer__proposal",
+    "status_change": "status_change__proposal",
+    "event": "event__proposals",
+    "relation": "relation__proposal",
+}
+
+
+def of_proposal(lookup: str, value) -> Q:
+    """Citations whose claim belongs to a proposal matching `lookup` (say "__slug") and `value`."""
+    return Q(
+        *[Q(**{f"{path}{lookup}": value}) for path in PROPOSAL_PATHS.values()], _connector=Q.OR
+    )
+
+
 def exactly_one_claim() -> Q:
     return Q(
         *[

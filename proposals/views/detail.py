@@ -30,6 +30,7 @@ from ..models import (
     Stance,
     StatusChange,
     is_analyst,
+    of_proposal,
 )
 from ..stances import SYMBOLS
 
@@ -149,17 +150,8 @@ def detail_context(
         proposal = with_details(Proposal.objects, day).get(pk=proposal.pk)
     if day is not None:
         proposal.status = proposal.status_then
-    citations = Citation.objects.filter(
-        Q(proposal=proposal)
-        | Q(layer__proposal=proposal)
-        | Q(precondition__proposal=proposal)
-        | Q(position__proposal=proposal)
-        | Q(commitment__layer__proposal=proposal)
-        | Q(status_change__proposal=proposal)
-        | Q(event__proposals=proposal)
-        | Q(relation__proposal=proposal)
-        | Q(relation__other=proposal)
-    )
+    # A relation shows on both proposals' pages.
+    citations = Citation.objects.filter(of_proposal("", proposal) | Q(relation__other=proposal))
     citations = list(citations.select_related("source").order_by("pk"))
     if day is not None:  # what had been published, and said, by then
         citations = [

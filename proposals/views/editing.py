@@ -9,7 +9,6 @@ import re
 
 from django import forms
 from django.core.exceptions import BadRequest
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
@@ -39,6 +38,7 @@ from ..models import (
     Proposal,
     ProposalRelation,
     StatusChange,
+    of_proposal,
 )
 from . import blocks
 from .blocks import Block
@@ -332,14 +332,7 @@ def citation_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "event",
             "relation",
         ),
-        Q(proposal__slug=slug)
-        | Q(layer__proposal__slug=slug)
-        | Q(precondition__proposal__slug=slug)
-        | Q(position__proposal__slug=slug)
-        | Q(status_change__proposal__slug=slug)
-        | Q(commitment__layer__proposal__slug=slug)
-        | Q(event__proposals__slug=slug)
-        | Q(relation__proposal__slug=slug),
+        of_proposal("__slug", slug),
         pk=pk,
     )
     proposal = get_object_or_404(Proposal, slug=slug)

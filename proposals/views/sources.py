@@ -11,20 +11,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from .. import claims
-from ..models import Citation, Event, Proposal, Source
+from ..models import PROPOSAL_PATHS, Citation, Event, Proposal, Source
 
 PER_PAGE = 50
 
-# Each claim's proposal, as select_related() loads it.
-PROPOSAL_OF = {
-    "proposal": "proposal",
-    "layer": "layer__proposal",
-    "precondition": "precondition__proposal",
-    "position": "position__proposal",
-    "commitment": "commitment__layer__proposal",
-    "status_change": "status_change__proposal",
-    "relation": "relation__proposal",
-}
+# Each claim's proposal, as select_related() loads it (an event's are prefetched: it may have several).
+PROPOSAL_OF = {claim: path for claim, path in PROPOSAL_PATHS.items() if claim != "event"}
 
 
 def supported_by(source: Source, visible) -> Paginator:
