@@ -251,6 +251,12 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
 # The most rows one import takes; a larger file is refused whole, to be split.
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
 
+# A published proposal no analyst has reviewed (marked reviewed, or published) within this many
+# calendar days is stale, and waits in the workspace (0: stale unless reviewed today).
+STALE_AFTER_DAYS = int(os.environ.get("STALE_AFTER_DAYS", "30"))
+if STALE_AFTER_DAYS < 0:
+    raise ImproperlyConfigured("STALE_AFTER_DAYS is a number of days: 0 or more.")
+
 # The site's public address, for the links in CSV exports (the web and the command agree).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

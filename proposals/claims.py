@@ -102,44 +102,74 @@ def uncited(queryset: QuerySet, field: str) -> QuerySet:
     return queryset.filter(~Exists(Citation.objects.filter(**{field: OuterRef("pk")})))
 
 
+def uncited_records(proposals: QuerySet[Proposal]) -> dict[str, tuple[QuerySet, str]]:
+    """For each kind of claim but the proposal itself: its records of `proposals` that no citation
+    supports, and the path from one to its proposal. An event may be on several proposals'
+    timelines: its rows are its links to them, so that it is listed under each."""
+    links = Event.proposals.through.objects.filter(
+        ~Exists(Citation.objects.filter(event=OuterRef("event_id")))
+    )
+    return {
+        "layer": (uncited(Layer.objects.all(), "layer"), "proposal"),
+        "precondition": (uncited(Precondition.objects.all(), "precondition"), "proposal"),
+        "position": (uncited(Position.objects.all(), "position"), "proposal"),
+        "commitment": (uncited(Commitment.objects.all(), "commitment"), "layer__proposal"),
+        "status_change": (uncited(StatusChange.objects.all(), "status_change"), "proposal"),
+        "event": (links, "proposal"),
+        "relation": (
+            uncited(ProposalRelation.objects.filter(other__in=proposals), "relation"),
+            "proposal",
+        ),
+    }
+
+
+# What to load with each kind, and how to reach the claim and its proposal from a row.
+RELATED = {
+    "layer": ("proposal", "kind"),
+    "precondition": ("proposal",),
+    "position": ("proposal", "actor"),
+    "commitment": ("layer__proposal", "layer__kind", "actor"),
+    "status_change": ("proposal", "precondition"),
+    "event": ("event", "proposal"),
+    "relation": ("proposal", "other"),
+}
+
+
 def unsourced(proposals: QuerySet[Proposal] | None = None) -> Iterator[Unsourced]:
     """Every claim of these proposals (by default: the published ones) that no citation supports,
     by proposal title, then in the order of the proposal page. One query per kind of claim."""
     if proposals is None:
         proposals = Proposal.objects.published()
-    found: list[Unsourced] = []
-    for proposal in uncited(proposals, "proposal").order_by():
-        found.append(Unsourced("proposal", proposal, proposal))
-    for layer in uncited(Layer.objects.filter(proposal__in=proposals), "layer").select_related(
-        "proposal", "kind"
-    ):
-        found.append(Unsourced("layer", layer.proposal, layer))
-    for precondition in uncited(
-        Precondition.objects.filter(proposal__in=proposals), "precondition"
-    ).select_related("proposal"):
-        found.append(Unsourced("precondition", precondition.proposal, precondition))
-    for position in uncited(
-        Position.objects.filter(proposal__in=proposals), "position"
-    ).select_related("proposal", "actor"):
-        found.append(Unsourced("position", position.proposal, position))
-    for commitment in uncited(
-        Commitment.objects.filter(layer__proposal__in=proposals), "commitment"
-    ).select_related("layer__proposal", "layer__kind", "actor"):
-        found.append(Unsourced("commitment", commitment.layer.proposal, commitment))
-    for change in uncited(
-        StatusChange.objects.filter(proposal__in=proposals), "status_change"
-    ).select_related("proposal", "precondition"):
-        found.append(Unsourced("status_change", change.proposal, change))
-    # An event may be on several proposals' timelines: it is listed under each.
-    links = Event.proposals.through.objects.filter(proposal__in=proposals).filter(
-        ~Exists(Citation.objects.filter(event=OuterRef("event_id")))
-    )
-    for link in links.select_related("event", "proposal"):
-        found.append(Unsourced("event", link.proposal, link.event))
-    for relation in uncited(
-        ProposalRelation.objects.filter(proposal__in=proposals, other__in=proposals), "relation"
-    ).select_related("proposal", "other"):
-        found.append(Unsourced("relation", relation.proposal, relation))
+    found = [
+        Unsourced("proposal", proposal, proposal)
+        for proposal in uncited(proposals, "proposal").order_by()
+    ]
+    for kind, (records, path) in uncited_records(proposals).items():
+        for row in records.filter(**{f"{path}__in": proposals}).select_related(*RELATED[kind]):
+            if kind == "event":
+                found.append(Unsourced(kind, row.proposal, row.event))
+            elif kind == "commitment":
+                found.append(Unsourced(kind, row.layer.proposal, row))
+            else:
+                found.append(Unsourced(kind, row.proposal, row))
     order = list(KINDS)
     found.sort(key=lambda item: (item.proposal.title, item.proposal.pk, order.index(item.kind)))
     yield from found
+
+
+def count_unsourced(proposals: QuerySet[Proposal] | None = None) -> int:
+    """How many claims unsourced() would list, one count per kind of claim."""
+    if proposals is None:
+        proposals = Proposal.objects.published()
+    total = uncited(proposals, "proposal").count()
+    for records, path in uncited_records(proposals).values():
+        total += records.filter(**{f"{path}__in": proposals}).count()
+    return total
+
+
+def with_unsourced(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    """Those of `proposals` with at least one claim no citation supports."""
+    condition = ~Exists(Citation.objects.filter(proposal=OuterRef("pk")))
+    for records, path in uncited_records(proposals).values():
+        condition |= Exists(records.filter(**{path: OuterRef("pk")}))
+    return proposals.filter(condition)

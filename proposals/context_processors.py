@@ -4,8 +4,15 @@ from django.utils.functional import SimpleLazyObject
 from .models import is_analyst
 
 
+def waiting(user) -> int:
+    from .workspace import waiting as count  # the queues import views, which import this module
+
+    return count(user)
+
+
 def analyst(request: HttpRequest) -> dict:
     # Lazy, so that pages that never ask cost no query. A request refused before the
     # authentication middleware ran (a bad Host header, say) has no user: it is no analyst.
     user = getattr(request, "user", None)
-    return {"is_analyst": SimpleLazyObject(lambda: user is not None and is_analyst(user))}
+    analyst = SimpleLazyObject(lambda: user is not None and is_analyst(user))
+    return {"is_analyst": analyst, "workspace_waiting": lambda: waiting(user) if analyst else 0}

@@ -144,12 +144,21 @@ class ProposalEditForm(VersionedForm, ProposalForm):
 
 
 class PublishForm(VersionedForm):
+    """Publishing is a review too: the analyst who publishes has checked the record."""
+
     class Meta:
         model = Proposal
         fields: list[str] = []
 
+    def __init__(self, *args, reviewer=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reviewer = reviewer
+
     def save(self, commit: bool = True) -> Proposal:
         self.instance.is_published = True
+        if self.reviewer is not None:
+            self.instance.reviewed_at = timezone.now()
+            self.instance.reviewed_by = self.reviewer
         return super().save(commit)
 
 
@@ -381,3 +390,94 @@ class EventForm(forms.ModelForm):
             "date": forms.DateInput(**ISO_DATE),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+class BulkForm(forms.Form):
+    """One action for the proposals an analyst ticked in a workspace queue; each ticked proposal
+    comes with the version she saw (`version-<id>`), which its save is checked against."""
+
+    ACTIONS = [
+        ("publish", "Publish"),
+        ("review", "Mark reviewed"),
+        ("status", "Set status"),
+    ]
+    MAX_ROWS = 200
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    proposals = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
+    status = forms.ChoiceField(
+        label="New status", choices=[("", "—"), *Proposal.Status.choices], required=False
+    )
+    changed_on = forms.DateField(
+        label="Since",
+        required=False,
+        widget=forms.DateInput(**ISO_DATE),
+        help_text="When the status changed in the world (today if left empty).",
+    )
+    note = forms.CharField(label="What changed it", max_length=500, required=False)
+    source = forms.ModelChoiceField(
+        label="Source", queryset=Source.objects.order_by("publisher", "title"), required=False
+    )
+    citation_kind = forms.ChoiceField(
+        label="The source's words are",
+        choices=Citation.Kind.choices,
+        initial="quote",
+        required=False,
+    )
+    citation_text = forms.CharField(
+        label="Words",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="A quote: the exact words, without quotation marks. A paraphrase: what the "
+        "source says, in our words, hedges kept.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id a row may carry; the rows themselves are looked up (and may be gone).
+        values = self.data.getlist("proposals") if hasattr(self.data, "getlist") else []
+        self.fields["proposals"].choices = [
+            (value, value) for value in values if str(value).isdigit() and len(str(value)) < 19
+        ]
+        self.fields["changed_on"].initial = timezone.localdate()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        ids = data.get("proposals") or []
+        if len(ids) > self.MAX_ROWS:
+            raise forms.ValidationError(f"Choose at most {self.MAX_ROWS} proposals at a time.")
+        rows = []
+        for pk in ids:
+            version = str(self.data.get(f"version-{pk}", ""))
+            if not version.isdigit() or len(version) > 9:
+                raise forms.ValidationError(
+                    "The page is out of date (a proposal came without its version): reload it."
+                )
+            rows.append((pk, int(version)))
+        data["rows"] = rows
+        if data.get("action") == "status":
+            self.check_status_choice(data)
+        return data
+
+    def check_status_choice(self, data: dict) -> None:
+        """A status needs the day it happened and a citation of the source that says so."""
+        if not data.get("status"):
+            self.add_error("status", "Choose the new status.")
+        day = data.get("changed_on") or timezone.localdate()
+        if day > timezone.localdate():
+            self.add_error("changed_on", "A status change cannot be dated in the future.")
+        data["changed_on"] = day
+        if not data.get("source"):
+            self.add_error("source", "Choose the source that reports the new status.")
+        text = (data.get("citation_text") or "").strip()
+        if not text:
+            self.add_error("citation_text", "Give the source's words: a quote or a paraphrase.")
+        if not data.get("citation_kind"):
+            self.add_error("citation_kind", "Say whether the words are a quote or a paraphrase.")
+        elif text and data.get("source") and data["citation_kind"] == Citation.Kind.QUOTE:
+            if problem := verbatim.problem(text, data["source"].text):
+                self.add_error("citation_text", problem)
+            elif data["source"].text.strip():
+                text = verbatim.find(text, data["source"].text)
+        data["citation_text"] = text

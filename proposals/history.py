@@ -41,7 +41,15 @@ SAME_CHANGE_WITHIN = dt.timedelta(seconds=5)
 
 # The fields shown, in order, and the many-to-many fields with the model their rows point to.
 FIELDS: dict[type[models.Model], list[str]] = {
-    Proposal: ["title", "slug", "status", "first_reported", "summary", "is_published"],
+    Proposal: [
+        "title",
+        "slug",
+        "status",
+        "first_reported",
+        "summary",
+        "is_published",
+        "reviewed_at",
+    ],
     Layer: ["kind", "description", "area", "assets"],
     Precondition: ["slug", "description", "status", "responsible", "layer", "depends_on"],
     Citation: ["source", "kind", "text", "speaker", "said_on", "hedge", "confidence"],
@@ -65,6 +73,7 @@ FIELD_LABELS: dict[tuple[type[models.Model], str], str] = {
     (ProposalRelation, "other"): "Other proposal",
 }
 SUBJECT_LENGTH = 60
+REVIEWED = "Last reviewed"
 
 
 @dataclass
@@ -361,8 +370,11 @@ def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
                 continue
             created = any(r.history_type == "+" for r in group)
             changes = differ.diff(model, None if created else before, last)
-            if model is Proposal and [c.field for c in changes] == ["Published"]:
+            fields = {c.field for c in changes}
+            if model is Proposal and "Published" in fields and fields <= {"Published", REVIEWED}:
                 entries.append(Entry(last.history_date, who, "published", name, anchor))
+            elif model is Proposal and fields == {REVIEWED}:
+                entries.append(Entry(last.history_date, who, "marked reviewed", name, anchor))
             elif changes or created:
                 action = "created" if created else "changed"
                 entries.append(Entry(last.history_date, who, action, name, anchor, changes))

@@ -13,6 +13,7 @@ from .views import (
     history,
     imports,
     sources,
+    workspace,
 )
 
 P = "proposals/<slug:slug>"
@@ -87,7 +88,10 @@ urlpatterns = [
         for name, kind in FILES.items()
         if kind not in {"proposals", "layers", "preconditions"}
     ],
+    path("workspace/", workspace.workspace_home, name="workspace"),
+    path("workspace/bulk/", workspace.workspace_bulk, name="workspace-bulk"),
     path("import/", imports.import_upload, name="import"),
+    path("import/<int:pk>/", imports.import_preview, name="import-preview"),
     path("import/<int:pk>/apply/", imports.import_apply, name="import-apply"),
     path("healthz", browse.healthz, name="healthz"),
     path("favicon.ico", browse.favicon, name="favicon"),

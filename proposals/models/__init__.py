@@ -27,7 +27,7 @@ from .base import (
     unique_slug,
 )
 from .evidence import CLAIMS, PROPOSAL_PATHS, Citation, Source, of_proposal
-from .operations import DataVersion, ImportBatch, proposal_id_of
+from .operations import DataVersion, ImportBatch, WorkspaceVisit, proposal_id_of
 from .proposals import (
     RESERVED_SLUGS,
     SLUG,
@@ -78,6 +78,7 @@ __all__ = [
     "RetiredSlug",
     "Source",
     "VersionedModel",
+    "WorkspaceVisit",
     "choices_check",
     "is_analyst",
     "new_proposal_slug_error",

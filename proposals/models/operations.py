@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -86,3 +88,21 @@ class DataVersion(models.Model):
     def bump(cls) -> None:
         if not cls.objects.filter(pk=1).update(value=models.F("value") + 1):
             cls.objects.get_or_create(pk=1, defaults={"value": 1})
+
+
+class WorkspaceVisit(models.Model):
+    """When an analyst opened the workspace: its queue of others' changes starts at the visit
+    before the current one, so that it stays put while she works through it."""
+
+    # A visit this long after the last one starts a new one.
+    NEW_AFTER = dt.timedelta(hours=1)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workspace_visit"
+    )
+    started_at = models.DateTimeField()
+    previous_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user}: workspace visit of {self.started_at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -87,6 +88,18 @@ class Proposal(VersionedModel):
         default=False,
         help_text="Drafts are seen only by analysts, until one publishes them.",
     )
+    # When an analyst last checked the whole record against the sources (marked it reviewed, or
+    # published it); empty until then, whatever a command or an import loaded.
+    reviewed_at = models.DateTimeField("last reviewed", null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="reviewed by",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -109,6 +122,12 @@ class Proposal(VersionedModel):
             models.Index(fields=["title", "id"], name="proposal_title_idx"),
             models.Index(fields=["status", "title", "id"], name="proposal_status_idx"),
             models.Index(fields=["first_reported", "id"], name="proposal_first_reported_idx"),
+            # The workspace's stale queue: published, least recently reviewed first.
+            models.Index(
+                fields=["reviewed_at", "title", "id"],
+                condition=Q(is_published=True),
+                name="proposal_review_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .. import as_of
+from ..history import user_label
 from ..models import (
     BACKING,
     CLAIMS,
@@ -69,7 +70,7 @@ def with_details(proposals: QuerySet[Proposal], day: dt.date | None = None) -> Q
         positions = positions.filter(stated_on__lte=day)
         changes = changes.filter(changed_on__lte=day)
         events = events.filter(date__lte=day)
-    return proposals.prefetch_related(
+    return proposals.select_related("reviewed_by").prefetch_related(
         "proponents",
         Prefetch(
             "layers",
@@ -267,6 +268,7 @@ def detail_context(
         "status_changes": status_changes,
         "relations": relations,
         "design": design,
+        "reviewer": user_label(proposal.reviewed_by) if proposal.reviewed_at else "",
     }
 
 

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .. import claims, writes
@@ -142,7 +143,9 @@ def proposal_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @analyst_required
 def proposal_publish(request: HttpRequest, slug: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, slug=slug)
-    return blocks.edit(request, PROPOSAL_PUBLISH, proposal, proposal)
+    return blocks.edit(
+        request, PROPOSAL_PUBLISH, proposal, proposal, form_kwargs={"reviewer": request.user}
+    )
 
 
 # Layers ------------------------------------------------------------------------------------
@@ -308,12 +311,24 @@ def claim_updated(request: HttpRequest, proposal: Proposal, claim) -> HttpRespon
 def citation_create(request: HttpRequest, slug: str) -> HttpResponse:
     proposal = get_object_or_404(Proposal, slug=slug)
     claim = cited(request, proposal)
+
+    def done(citation: Citation) -> HttpResponse:
+        # From the workspace's unsourced queue, back to it (a page of this site only).
+        back = request.GET.get("next", "")
+        if (
+            not request.htmx
+            and back.startswith("/")
+            and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+        ):
+            return redirect(back)
+        return claim_updated(request, proposal, claim)
+
     return blocks.create(
         request,
         CITATION_NEW,
         proposal,
         subject=claim,
-        done=lambda citation: claim_updated(request, proposal, claim),
+        done=done,
         form_kwargs={"instance": Citation(**{CLAIM_FIELD[type(claim)]: claim})},
     )
 

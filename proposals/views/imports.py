@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..decorators import analyst_required
 from ..exports import IMPORTABLE
@@ -108,6 +108,20 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except ImportRefused:
         return fresh_preview(request, batch)
     return page(request, applied=counts(plan), batch=batch)
+
+
+@require_GET
+@analyst_required
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """An uploaded file not yet applied (from the workspace), as applying it would go now."""
+    batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user, applied_at=None)
+    try:
+        plan = plan_import(bytes(batch.content), batch.kind)
+    except ImportRefused as refusal:
+        return page(request, status=422, refusal=str(refusal))
+    # Apply checks the versions the upload's preview saw: if records moved since, it refuses
+    # with a fresh preview, which this page says beforehand.
+    return preview(request, batch, plan, stale_preview=plan.versions() != batch.versions)
 
 
 def fresh_preview(request: HttpRequest, batch: ImportBatch, **context) -> HttpResponse:

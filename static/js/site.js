@@ -50,3 +50,30 @@
     if (event.target === document.body) document.documentElement.setAttribute("data-htmx-ready", "");
   });
 })();
+
+// The workspace: a "select all" box per queue (hidden without JavaScript, which it needs) ticks or
+// clears that queue's rows on the page.
+(function () {
+  "use strict";
+
+  function wire(root) {
+    root.querySelectorAll("[data-select-all]").forEach(function (all) {
+      all.hidden = false;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-select-all]");
+    if (!all) return;
+    var queue = all.getAttribute("data-select-all");
+    document.querySelectorAll('input[data-queue="' + queue + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    wire(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    wire(event.target);
+  });
+})();

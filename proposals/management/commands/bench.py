@@ -14,6 +14,8 @@ import tracemalloc
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
@@ -21,7 +23,7 @@ from django.db import connection, reset_queries
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from proposals.models import Layer, Proposal
+from proposals.models import ANALYSTS_GROUP, Layer, Proposal
 
 PAGES = [
     ("dashboard", "/"),
@@ -41,6 +43,11 @@ PAGES = [
     ),
     ("proposal as of", "/proposals/{demo}/?as_of=2026-06-01"),
     ("actor page as of", "/actors/france/?as_of=2026-06-01"),
+]
+# Pages for analysts, measured signed in as one.
+ANALYST_PAGES = [
+    ("workspace", "/workspace/"),
+    ("workspace p. 5", "/workspace/?unsourced_page=5&stale_page=5"),
 ]
 
 
@@ -87,6 +94,10 @@ class Command(BaseCommand):
             for name, pattern in PAGES:
                 url = pattern.format(demo=first, other=other)
                 results.append(self.measure(client, name, url, repeat))
+            analyst = Client()
+            analyst.force_login(self.analyst())
+            for name, url in ANALYST_PAGES:
+                results.append(self.measure(analyst, name, url, repeat))
         report = {
             "database": connection.vendor,
             "proposals": Proposal.objects.count(),
@@ -137,6 +148,13 @@ class Command(BaseCommand):
                 f"{row['megabytes']:>6} {row['peak_python_memory_mb']:>15}"
             )
         self.stdout.write(f"\nAdded to {output}")
+
+    def analyst(self):
+        user, _ = get_user_model().objects.get_or_create(
+            username="bench-analyst", defaults={"first_name": "Bench", "last_name": "Analyst"}
+        )
+        user.groups.add(Group.objects.get(name=ANALYSTS_GROUP))
+        return user
 
     def prepare(self, wanted: int) -> None:
         if connection.vendor == "postgresql":

@@ -1,0 +1,242 @@
+"""The analysts' queues: what waits for them, each in a fixed number of queries.
+
+- drafts awaiting publication, with who created them and when;
+- unsourced claims (what `audit_sources` lists), by proposal;
+- stale proposals: published, and not reviewed within STALE_AFTER_DAYS calendar days;
+- what others changed since this analyst's last visit, by proposal;
+- this analyst's imports uploaded and not applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db.models import BigIntegerField, Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from . import claims
+from .history import user_label
+from .models import (
+    Citation,
+    Commitment,
+    Event,
+    ImportBatch,
+    Layer,
+    Position,
+    Precondition,
+    Proposal,
+    ProposalRelation,
+    StatusChange,
+    WorkspaceVisit,
+)
+from .views.browse import per_data_version
+
+PER_PAGE = 20
+UNSOURCED_PROPOSALS_PER_PAGE = 10
+# On a first visit, others' changes of this many days are shown.
+FIRST_VISIT_DAYS = 7
+
+
+def stale_since(today: dt.date | None = None) -> dt.datetime:
+    """A proposal last reviewed before this moment is stale: the start of the day
+    STALE_AFTER_DAYS calendar days ago (with 0, of today)."""
+    today = today or timezone.localdate()
+    day = today - dt.timedelta(days=settings.STALE_AFTER_DAYS)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def stale(proposals: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:
+    """Published proposals no analyst has reviewed recently, the longest unreviewed first."""
+    proposals = Proposal.objects.all() if proposals is None else proposals
+    return (
+        proposals.published()
+        .filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__lt=stale_since()))
+        .select_related("reviewed_by")
+        .order_by(F("reviewed_at").asc(nulls_first=True), "title", "pk")
+    )
+
+
+def drafts() -> QuerySet[Proposal]:
+    """Unpublished proposals, newest first, each with who created it (from its history)."""
+    creator = Proposal.history.filter(id=OuterRef("pk"), history_type="+").order_by("history_date")
+    return (
+        Proposal.objects.filter(is_published=False)
+        .annotate(creator_id=Subquery(creator.values("history_user_id")[:1]))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def with_creators(page: Page) -> None:
+    """Each draft on the page gets `creator`: its creator's name, as the history shows it."""
+    users = get_user_model().objects.in_bulk({p.creator_id for p in page if p.creator_id})
+    for proposal in page:
+        proposal.creator = user_label(users.get(proposal.creator_id))
+
+
+@dataclass
+class Unsourced:
+    proposal: Proposal
+    claims: list[claims.Unsourced]
+
+
+def unsourced_page(number) -> tuple[Page, list[Unsourced]]:
+    """A page of the published proposals that have unsourced claims, each with those claims."""
+    proposals = claims.with_unsourced(Proposal.objects.published()).order_by("title", "pk")
+    page = Paginator(proposals.only("pk"), UNSOURCED_PROPOSALS_PER_PAGE).get_page(number)
+    ids = [p.pk for p in page]
+    by_proposal: dict[int, Unsourced] = {}
+    for item in claims.unsourced(Proposal.objects.published().filter(pk__in=ids)):
+        by_proposal.setdefault(item.proposal.pk, Unsourced(item.proposal, [])).claims.append(item)
+    return page, [by_proposal[pk] for pk in ids if pk in by_proposal]
+
+
+def unsourced_count() -> int:
+    return per_data_version("workspace-unsourced", claims.count_unsourced)
+
+
+@dataclass
+class Changed:
+    """What others changed in one proposal since a moment."""
+
+    proposal: Proposal
+    when: dt.datetime
+    editors: set[str] = field(default_factory=set)
+    records: set[str] = field(default_factory=set)
+    count: int = 0
+
+
+def proposal_of(model, history: QuerySet) -> QuerySet:
+    """`history` (historical rows of `model`) annotated with the id of the proposal concerned."""
+    if model is Proposal:
+        return history.annotate(proposal_pk=F("id"))
+    if model is Commitment:
+        layer = Layer.objects.filter(pk=OuterRef("layer_id")).values("proposal_id")[:1]
+        return history.annotate(proposal_pk=Subquery(layer))
+    if model is Citation:
+        paths = [F("proposal_id")]
+        for name, claim in [
+            ("layer", Layer),
+            ("precondition", Precondition),
+            ("position", Position),
+            ("status_change", StatusChange),
+            ("relation", ProposalRelation),
+        ]:
+            paths.append(
+                Subquery(claim.objects.filter(pk=OuterRef(f"{name}_id")).values("proposal_id")[:1])
+            )
+        paths.append(
+            Subquery(
+                Layer.objects.filter(commitments__pk=OuterRef("commitment_id")).values(
+                    "proposal_id"
+                )[:1]
+            )
+        )
+        paths.append(
+            Subquery(
+                Event.proposals.through.objects.filter(event_id=OuterRef("event_id"))
+                .order_by("proposal_id")
+                .values("proposal_id")[:1]
+            )
+        )
+        return history.annotate(proposal_pk=Coalesce(*paths, output_field=BigIntegerField()))
+    return history.annotate(proposal_pk=F("proposal_id"))
+
+
+# The records whose changes count, and what a change of each is called.
+TRACKED = {
+    Proposal: "the proposal",
+    Layer: "layers",
+    Precondition: "preconditions",
+    Position: "positions",
+    Commitment: "commitments",
+    StatusChange: "status changes",
+    ProposalRelation: "relations",
+    Citation: "citations",
+}
+
+
+def changed_by_others(user, since: dt.datetime) -> list[Changed]:
+    """Proposals others changed after `since`, the most recently changed first (one query per
+    kind of record, one for the proposals and one for the people)."""
+    found: dict[int, Changed] = {}
+    rows = []
+    for model, label in TRACKED.items():
+        history = model.history.filter(history_date__gt=since, history_user__isnull=False).exclude(
+            history_user=user
+        )
+        for row in (
+            proposal_of(model, history)
+            .values("proposal_pk", "history_user_id")
+            .annotate(last=Max("history_date"), count=Count("history_id"))
+            .order_by()
+        ):
+            if row["proposal_pk"] is not None:
+                rows.append((row, label))
+    proposals = Proposal.objects.in_bulk({row["proposal_pk"] for row, _ in rows})
+    users = get_user_model().objects.in_bulk({row["history_user_id"] for row, _ in rows})
+    for row, label in rows:
+        proposal = proposals.get(row["proposal_pk"])
+        if proposal is None:
+            continue  # deleted since
+        changed = found.setdefault(proposal.pk, Changed(proposal, row["last"]))
+        changed.when = max(changed.when, row["last"])
+        changed.editors.add(user_label(users.get(row["history_user_id"])))
+        changed.records.add(label)
+        changed.count += row["count"]
+    return sorted(found.values(), key=lambda changed: changed.when, reverse=True)
+
+
+def visit(user, now: dt.datetime | None = None) -> WorkspaceVisit:
+    """Record that `user` opened the workspace; its `previous_at` is when the last visit ended."""
+    now = now or timezone.now()
+    current = WorkspaceVisit.objects.filter(user=user).first()
+    if current is None:
+        return WorkspaceVisit.objects.create(
+            user=user, started_at=now, previous_at=first_visit_since(), seen_at=now
+        )
+    if now - current.seen_at > WorkspaceVisit.NEW_AFTER:
+        current.previous_at, current.started_at = current.seen_at, now
+    current.seen_at = now
+    current.save(update_fields=["previous_at", "started_at", "seen_at"])
+    return current
+
+
+def first_visit_since() -> dt.datetime:
+    """Before a first visit, others' changes count from the start of the day a week ago."""
+    day = timezone.localdate() - dt.timedelta(days=FIRST_VISIT_DAYS)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def waiting(user) -> int:
+    """How many items wait in the analyst's queues (the header's figure)."""
+    visit = WorkspaceVisit.objects.filter(user=user).first()
+    return sum(counts(user, visit.previous_at if visit else first_visit_since()).values())
+
+
+def pending_imports(user) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.filter(uploaded_by=user, applied_at__isnull=True).order_by(
+        "-created_at"
+    )
+
+
+def counts(user, since: dt.datetime | None) -> dict[str, int]:
+    """How many items wait in each queue (the header's total is their sum)."""
+    day = timezone.localdate()
+    shared = per_data_version(
+        f"workspace-counts:{day}",
+        lambda: {
+            "drafts": Proposal.objects.filter(is_published=False).count(),
+            "unsourced": claims.count_unsourced(),
+            "stale": stale().count(),
+        },
+    )
+    changed = per_data_version(
+        f"workspace-changed:{user.pk}:{since.isoformat() if since else ''}",
+        lambda: len(changed_by_others(user, since)) if since else 0,
+    )
+    return shared | {"changed": changed, "imports": pending_imports(user).count()}
