@@ -167,9 +167,16 @@ def count_unsourced(proposals: QuerySet[Proposal] | None = None) -> int:
     return total
 
 
-def with_unsourced(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
-    """Those of `proposals` with at least one claim no citation supports."""
-    condition = ~Exists(Citation.objects.filter(proposal=OuterRef("pk")))
+def ids_with_unsourced(proposals: QuerySet[Proposal]) -> set[int]:
+    """The ids of those of `proposals` with at least one claim no citation supports: one query per
+    kind of claim, each an anti-join the database runs in one pass (an OR of EXISTS per proposal
+    would probe every kind for every proposal)."""
+    found = set(uncited(proposals, "proposal").values_list("pk", flat=True))
     for records, path in uncited_records(proposals).values():
-        condition |= Exists(records.filter(**{path: OuterRef("pk")}))
-    return proposals.filter(condition)
+        found.update(
+            records.filter(**{f"{path}__in": proposals})
+            .order_by()
+            .values_list(f"{path}_id" if path == "proposal" else path, flat=True)
+            .distinct()
+        )
+    return found

@@ -2,12 +2,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from .models import is_analyst
-
-
-def waiting(user) -> int:
-    from .workspace import waiting as count  # the queues import views, which import this module
-
-    return count(user)
+from .workspace import waiting
 
 
 def analyst(request: HttpRequest) -> dict:

@@ -17,9 +17,12 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import BigIntegerField, Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from . import claims
+from .cached import per_data_version
 from .history import user_label
 from .models import (
     Citation,
@@ -34,7 +37,6 @@ from .models import (
     StatusChange,
     WorkspaceVisit,
 )
-from .views.browse import per_data_version
 
 PER_PAGE = 20
 UNSOURCED_PROPOSALS_PER_PAGE = 10
@@ -78,21 +80,43 @@ def with_creators(page: Page) -> None:
         proposal.creator = user_label(users.get(proposal.creator_id))
 
 
-@dataclass
-class Unsourced:
-    proposal: Proposal
-    claims: list[claims.Unsourced]
+def unsourced_proposals() -> list[int]:
+    """The ids of the published proposals that have unsourced claims, by title: worked out once
+    per state of the data."""
+
+    def compute() -> list[int]:
+        published = Proposal.objects.published()
+        ids = claims.ids_with_unsourced(published)
+        rows = published.order_by("title", "pk").values_list("pk", flat=True)
+        return [pk for pk in rows.iterator(chunk_size=5000) if pk in ids]
+
+    return per_data_version("workspace-unsourced-proposals", compute)
 
 
-def unsourced_page(number) -> tuple[Page, list[Unsourced]]:
-    """A page of the published proposals that have unsourced claims, each with those claims."""
-    proposals = claims.with_unsourced(Proposal.objects.published()).order_by("title", "pk")
-    page = Paginator(proposals.only("pk"), UNSOURCED_PROPOSALS_PER_PAGE).get_page(number)
-    ids = [p.pk for p in page]
-    by_proposal: dict[int, Unsourced] = {}
+def unsourced_page(number) -> tuple[Page, list[dict]]:
+    """A page of the published proposals that have unsourced claims, each with those claims and
+    the address of the citation form for each (the same for every analyst: cached)."""
+    page = Paginator(unsourced_proposals(), UNSOURCED_PROPOSALS_PER_PAGE).get_page(number)
+    groups = per_data_version(
+        f"workspace-unsourced-page:{page.number}", lambda: unsourced_groups(list(page))
+    )
+    return page, groups
+
+
+def unsourced_groups(ids: list[int]) -> list[dict]:
+    back = reverse("workspace") + "#unsourced"
+    groups: dict[int, dict] = {}
     for item in claims.unsourced(Proposal.objects.published().filter(pk__in=ids)):
-        by_proposal.setdefault(item.proposal.pk, Unsourced(item.proposal, [])).claims.append(item)
-    return page, [by_proposal[pk] for pk in ids if pk in by_proposal]
+        proposal = item.proposal
+        group = groups.setdefault(
+            proposal.pk,
+            {"pk": proposal.pk, "title": proposal.title, "url": proposal.get_absolute_url()},
+        )
+        cite = reverse("citation-create", args=[proposal.slug])
+        group.setdefault("claims", []).append(
+            {"what": item.what, "cite": f"{cite}?{urlencode({'on': item.cite_on, 'next': back})}"}
+        )
+    return [groups[pk] for pk in ids if pk in groups]
 
 
 def unsourced_count() -> int:
@@ -161,8 +185,16 @@ TRACKED = {
 
 
 def changed_by_others(user, since: dt.datetime) -> list[Changed]:
-    """Proposals others changed after `since`, the most recently changed first (one query per
-    kind of record, one for the proposals and one for the people)."""
+    """Proposals others changed after `since`, the most recently changed first; worked out once
+    per state of the data for this analyst and moment."""
+    return per_data_version(
+        f"workspace-changed:{user.pk}:{since.isoformat()}",
+        lambda: find_changed_by_others(user, since),
+    )
+
+
+def find_changed_by_others(user, since: dt.datetime) -> list[Changed]:
+    """One query per kind of record, one for the proposals and one for the people."""
     found: dict[int, Changed] = {}
     rows = []
     for model, label in TRACKED.items():
@@ -235,8 +267,13 @@ def counts(user, since: dt.datetime | None) -> dict[str, int]:
             "stale": stale().count(),
         },
     )
-    changed = per_data_version(
-        f"workspace-changed:{user.pk}:{since.isoformat() if since else ''}",
-        lambda: len(changed_by_others(user, since)) if since else 0,
-    )
+    changed = len(changed_by_others(user, since)) if since else 0
     return shared | {"changed": changed, "imports": pending_imports(user).count()}
+
+
+class Counted(Paginator):
+    """A paginator told its count (from counts()), so that it need not count again."""
+
+    def __init__(self, object_list, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count

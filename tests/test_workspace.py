@@ -100,7 +100,9 @@ def test_an_unsourced_claim_waits_until_it_is_cited_from_the_queue(analyst_clien
 
     queue = section(analyst_client.get(URL).content.decode(), "unsourced")
     assert "The Air monitoring layer" in queue
-    link = f"/proposals/{COALITION}/citations/new/?on=layer%3Aair&amp;next=/workspace/%23unsourced"
+    link = (
+        f"/proposals/{COALITION}/citations/new/?on=layer%3Aair&amp;next=%2Fworkspace%2F%23unsourced"
+    )
     assert link in queue
 
     form = analyst_client.get(link.replace("&amp;", "&"))

@@ -122,11 +122,18 @@ class Proposal(VersionedModel):
             models.Index(fields=["title", "id"], name="proposal_title_idx"),
             models.Index(fields=["status", "title", "id"], name="proposal_status_idx"),
             models.Index(fields=["first_reported", "id"], name="proposal_first_reported_idx"),
-            # The workspace's stale queue: published, least recently reviewed first.
+            # The workspace's queues: published proposals least recently reviewed first, and
+            # drafts newest first.
             models.Index(
                 fields=["reviewed_at", "title", "id"],
                 condition=Q(is_published=True),
                 name="proposal_review_idx",
+            ),
+            models.Index(
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                condition=Q(is_published=False),
+                name="proposal_draft_idx",
             ),
         ]
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from .. import as_of
+from ..cached import per_data_version
 from ..models import (
     BACKING,
     Actor,
@@ -23,7 +24,6 @@ from ..models import (
     Stance,
     is_analyst,
 )
-from .browse import per_data_version
 
 # The actors page sums the six stances into three columns.
 HESITATING = (Stance.CONDITIONAL, Stance.UNDECIDED)

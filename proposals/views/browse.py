@@ -9,7 +9,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -21,10 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .. import as_of
+from ..cached import per_data_version
 from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
     Actor,
-    DataVersion,
     Layer,
     LayerKind,
     Precondition,
@@ -211,19 +210,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         },
         status=400 if problem else 200,
     )
-
-
-FACETS_CACHE_SECONDS = 600
-
-
-def per_data_version(key: str, compute):
-    """`compute()`, done once per state of the data (see DataVersion) for this key."""
-    key = f"{key}:{DataVersion.current()}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, FACETS_CACHE_SECONDS)
-    return value
 
 
 def cached_facets(filterset, visible: QuerySet, public: bool) -> dict:

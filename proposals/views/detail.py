@@ -31,7 +31,6 @@ from ..models import (
     Stance,
     StatusChange,
     is_analyst,
-    of_proposal,
 )
 from ..stances import SYMBOLS
 
@@ -85,12 +84,11 @@ def with_details(proposals: QuerySet[Proposal], day: dt.date | None = None) -> Q
     )
 
 
-def stances(positions: list[Position], cited: dict) -> list[dict]:
+def stances(positions: list[Position]) -> list[dict]:
     """Who stands where: actors grouped by current stance (in the order of Stance), each with
     its current position and, beneath, its earlier ones. `positions` come newest first."""
     by_actor: dict[int, list[Position]] = {}
     for position in positions:
-        position.cited = cited["position", position.pk]
         by_actor.setdefault(position.actor_id, []).append(position)
     groups: dict[str, list[dict]] = {stance: [] for stance in Stance.values}
     for current, *earlier in by_actor.values():
@@ -134,6 +132,30 @@ def relations_of(proposal: Proposal, drafts: bool) -> list[dict]:
     ]
 
 
+def citations_of(shown: dict[str, list], day: dt.date | None) -> tuple[dict, list[dict]]:
+    """The citations of the claims a page shows (by kind of claim), in one query: an IN list per
+    kind, which the database answers from each foreign key's index; with the sources they cite.
+    With a `day`, only what had been published, and said, by then."""
+    condition = Q(
+        *[Q(**{f"{claim}_id__in": [r.pk for r in records]}) for claim, records in shown.items()],
+        _connector=Q.OR,
+    )
+    citations = Citation.objects.filter(condition).select_related("source").order_by("pk")
+    by_target: dict[tuple[str, int], list[Citation]] = defaultdict(list)
+    sources: dict[int, dict] = {}
+    for citation in citations:
+        if day is not None and (
+            (citation.source.published_on and citation.source.published_on > day)
+            or (citation.said_on and citation.said_on > day)
+        ):
+            continue
+        claim = next(name for name in CLAIMS if getattr(citation, f"{name}_id"))
+        by_target[claim, getattr(citation, f"{claim}_id")].append(citation)
+        sources.setdefault(citation.source_id, {"source": citation.source, "citations": []})
+        sources[citation.source_id]["citations"].append(citation)
+    return by_target, list(sources.values())
+
+
 def detail_context(
     proposal: Proposal,
     *,
@@ -151,24 +173,8 @@ def detail_context(
         proposal = with_details(Proposal.objects, day).get(pk=proposal.pk)
     if day is not None:
         proposal.status = proposal.status_then
-    # A relation shows on both proposals' pages.
-    citations = Citation.objects.filter(of_proposal("", proposal) | Q(relation__other=proposal))
-    citations = list(citations.select_related("source").order_by("pk"))
-    if day is not None:  # what had been published, and said, by then
-        citations = [
-            c
-            for c in citations
-            if not (c.source.published_on and c.source.published_on > day)
-            and not (c.said_on and c.said_on > day)
-        ]
-    by_target: dict[tuple[str, int], list[Citation]] = defaultdict(list)
-    for citation in citations:
-        claim = next(name for name in CLAIMS if getattr(citation, f"{name}_id"))
-        by_target[claim, getattr(citation, f"{claim}_id")].append(citation)
-
     layers = list(proposal.layers.all())
     for layer in layers:
-        layer.cited = by_target["layer", layer.pk]
         layer.latest_commitments = [
             {
                 "actor": actor,
@@ -179,18 +185,14 @@ def detail_context(
             for actor in layer.contributors.all()
             if actor.latest_phase
         ]
-        for item in layer.latest_commitments:
-            item["commitment"].cited = by_target["commitment", item["commitment"].pk]
     preconditions = list(proposal.preconditions.all())
     for precondition in preconditions:
-        precondition.cited = by_target["precondition", precondition.pk]
         if day is not None:
             precondition.status = precondition.status_then
     met = sum(p.status == PreconditionStatus.MET for p in preconditions)
     status_changes = list(proposal.status_changes.all())
     by_pk = {precondition.pk: precondition for precondition in preconditions}
     for change in status_changes:
-        change.cited = by_target["status_change", change.pk]
         if change.precondition_id:  # the precondition as the page already has it
             change.precondition = by_pk[change.precondition_id]
 
@@ -211,30 +213,22 @@ def detail_context(
                 f"must act for the precondition: {precondition.label}"
             )
     events = list(proposal.events.all())
-    for event in events:
-        event.cited = by_target["event", event.pk]
     relations = relations_of(proposal, drafts)
-    for item in relations:
-        item["relation"].cited = by_target["relation", item["relation"].pk]
-    # The sources of what the page shows (say, not of a position stated after ?as_of=).
-    shown = {("proposal", proposal.pk)}
-    shown |= {("layer", layer.pk) for layer in layers}
-    shown |= {
-        ("commitment", item["commitment"].pk)
-        for layer in layers
-        for item in layer.latest_commitments
+    commitments = [item["commitment"] for layer in layers for item in layer.latest_commitments]
+    shown = {
+        "proposal": [proposal],
+        "layer": layers,
+        "commitment": commitments,
+        "precondition": preconditions,
+        "position": positions,
+        "status_change": status_changes,
+        "event": events,
+        "relation": [item["relation"] for item in relations],
     }
-    shown |= {("precondition", precondition.pk) for precondition in preconditions}
-    shown |= {("position", position.pk) for position in positions}
-    shown |= {("status_change", change.pk) for change in status_changes}
-    shown |= {("event", event.pk) for event in events}
-    shown |= {("relation", item["relation"].pk) for item in relations}
-    sources: dict[int, dict] = {}
-    for key, cited in by_target.items():
-        if key in shown:
-            for citation in cited:
-                sources.setdefault(citation.source_id, {"source": citation.source, "citations": []})
-                sources[citation.source_id]["citations"].append(citation)
+    by_target, sources = citations_of(shown, day)
+    for claim, records in shown.items():
+        for record in records:
+            record.cited = by_target[claim, record.pk]
 
     used_kinds = {layer.kind_id for layer in layers}
     design = [
@@ -255,14 +249,14 @@ def detail_context(
         "can_add_layer": lambda: LayerKind.objects.exclude(pk__in=used_kinds).exists(),
         "preconditions": preconditions,
         "preconditions_met": met,
-        "proposal_citations": by_target["proposal", proposal.pk],
+        "proposal_citations": proposal.cited,
         "actors": [
             {"actor": actor, "roles": roles[pk]}
             for pk, actor in sorted(actors.items(), key=lambda item: item[1].name)
         ],
-        "sources": list(sources.values()),
+        "sources": sources,
         "events": events,
-        "stances": stances(positions, by_target),
+        "stances": stances(positions),
         "backers": backers,
         **as_of.on_page(day),
         "status_changes": status_changes,

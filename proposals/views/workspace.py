@@ -22,15 +22,20 @@ SUMMARY = "workspace-bulk-summary"
 def queues(request: HttpRequest, since) -> dict:
     """Everything the workspace shows, each queue at the page its parameter asks for."""
     get = request.GET
-    drafts = Paginator(workspace.drafts(), workspace.PER_PAGE).get_page(get.get("drafts_page"))
+    counts = workspace.counts(request.user, since)
+    per_page = workspace.PER_PAGE
+    drafts = workspace.Counted(workspace.drafts(), per_page, counts["drafts"]).get_page(
+        get.get("drafts_page")
+    )
     workspace.with_creators(drafts)
     unsourced, groups = workspace.unsourced_page(get.get("unsourced_page"))
-    stale = Paginator(workspace.stale(), workspace.PER_PAGE).get_page(get.get("stale_page"))
+    stale = workspace.Counted(workspace.stale(), per_page, counts["stale"]).get_page(
+        get.get("stale_page")
+    )
     for proposal in stale:
         proposal.reviewer = user_label(proposal.reviewed_by)
     changed = Paginator(workspace.changed_by_others(request.user, since), workspace.PER_PAGE)
     imports = list(workspace.pending_imports(request.user)[: workspace.PER_PAGE])
-    counts = workspace.counts(request.user, since)
     return {
         "drafts": drafts,
         "unsourced": unsourced,
