@@ -404,7 +404,14 @@ class BulkForm(forms.Form):
     MAX_ROWS = 200
 
     action = forms.ChoiceField(choices=ACTIONS)
-    proposals = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
+    proposals = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=[],
+        error_messages={
+            "required": "Tick at least one proposal.",
+            "invalid_choice": "The page is out of date: reload it and tick the proposals again.",
+        },
+    )
     status = forms.ChoiceField(
         label="New status", choices=[("", "—"), *Proposal.Status.choices], required=False
     )

@@ -123,7 +123,12 @@ def test_an_unsourced_claim_waits_until_it_is_cited_from_the_queue(analyst_clien
 def test_the_citation_form_goes_back_only_to_a_page_of_this_site(analyst_client, seeded):
     response = analyst_client.post(
         f"/proposals/{UN}/citations/new/?next=https://evil.example/",
-        {"kind": "paraphrase", "text": "Words.", "confidence": "reported", "source": 1},
+        {
+            "kind": "paraphrase",
+            "text": "Words.",
+            "confidence": "reported",
+            "source": Source.objects.get().pk,
+        },
     )
     assert response.status_code == 302
     assert response["Location"].startswith(f"/proposals/{UN}/")
@@ -363,3 +368,9 @@ def test_the_workspace_issues_the_same_queries_however_many_items_wait(
     few = count()
     add(25, 1)
     assert count() == few
+
+
+def test_applying_with_nothing_ticked_says_so(analyst_client, seeded):
+    response = analyst_client.post(BULK, {"action": "publish"}, **HTMX)
+    assert response.status_code == 422
+    assert "Tick at least one proposal." in response.content.decode()
