@@ -44,12 +44,16 @@ UNSOURCED_PROPOSALS_PER_PAGE = 10
 FIRST_VISIT_DAYS = 7
 
 
-def stale_since(today: dt.date | None = None) -> dt.datetime:
+def start_of_day(days_ago: int) -> dt.datetime:
+    """The start of the calendar day `days_ago` days before today, in the site's time zone."""
+    day = timezone.localdate() - dt.timedelta(days=days_ago)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def stale_since() -> dt.datetime:
     """A proposal last reviewed before this moment is stale: the start of the day
     STALE_AFTER_DAYS calendar days ago (with 0, of today)."""
-    today = today or timezone.localdate()
-    day = today - dt.timedelta(days=settings.STALE_AFTER_DAYS)
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start_of_day(settings.STALE_AFTER_DAYS)
 
 
 def stale(proposals: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:
@@ -240,8 +244,7 @@ def visit(user, now: dt.datetime | None = None) -> WorkspaceVisit:
 
 def first_visit_since() -> dt.datetime:
     """Before a first visit, others' changes count from the start of the day a week ago."""
-    day = timezone.localdate() - dt.timedelta(days=FIRST_VISIT_DAYS)
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start_of_day(FIRST_VISIT_DAYS)
 
 
 def waiting(user) -> int:
