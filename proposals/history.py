@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Q
+from django.db.models import BigIntegerField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.dateformat import format as format_date
 from django.utils.text import Truncator, capfirst
 
@@ -33,6 +34,7 @@ from .models import (
     Proposal,
     ProposalRelation,
     ProposalStatus,
+    Source,
     StatusChange,
 )
 
@@ -72,6 +74,8 @@ FIELD_LABELS: dict[tuple[type[models.Model], str], str] = {
     (ProposalRelation, "kind"): "Relation",
     (ProposalRelation, "other"): "Other proposal",
 }
+# Every model a history entry may name (FIELDS' relations and M2M's targets).
+LABELLED = (Actor, Layer, LayerKind, Precondition, Proposal, Source)
 SUBJECT_LENGTH = 60
 REVIEWED = "Last reviewed"
 
@@ -81,6 +85,10 @@ class Change:
     field: str
     old: str
     new: str
+    # For the API and feeds: the field's name, and its values as codes, ISO dates and names.
+    name: str = ""
+    old_value: object = None
+    new_value: object = None
 
 
 @dataclass
@@ -91,6 +99,9 @@ class Entry:
     subject: str
     anchor: str
     changes: list[Change] = field(default_factory=list)
+    # Stable across pages: the id of the entry on the history page (from its last historical row).
+    key: str = ""
+    proposal_id: int | None = None
 
 
 @dataclass
@@ -124,9 +135,14 @@ class Labels:
         if value not in (None, ""):
             self.wanted[model].add(value)
 
-    def load(self) -> None:
+    def load(self, every: tuple[type[models.Model], ...] = ()) -> None:
+        """One query per model wanted; and one for each of `every` even when nothing of it is
+        wanted (with no id that exists), so that the count of queries is the same whatever the
+        records are."""
+        for model in every:
+            self.wanted.setdefault(model, set())
         for model, ids in self.wanted.items():
-            queryset = model.objects.filter(pk__in=ids)
+            queryset = model.objects.filter(pk__in=ids or [-1])
             if model is Layer:
                 queryset = queryset.select_related("kind")
             for obj in queryset:
@@ -208,18 +224,83 @@ class Differ:
                         field_value(self.labels, model_field, before),
                         field_value(self.labels, model_field, after),
                     )
-                changes.append(Change(field_label(model, name), *words))
+                changes.append(
+                    Change(
+                        field_label(model, name),
+                        *words,
+                        name=model_field.name,
+                        old_value=self.value(model_field, before),
+                        new_value=self.value(model_field, after),
+                    )
+                )
         for name in M2M.get(model, {}):
             before = self.m2m[name, old.history_id] if old is not None else set()
             after = self.m2m[name, new.history_id]
             if before != after:
                 changes.append(
-                    Change(field_label(model, name), self.names(before), self.names(after))
+                    Change(
+                        field_label(model, name),
+                        self.names(before),
+                        self.names(after),
+                        name=name,
+                        old_value=sorted(self.labels.name(Actor, pk) for pk in before),
+                        new_value=sorted(self.labels.name(Actor, pk) for pk in after),
+                    )
                 )
         return changes
 
+    def value(self, model_field: models.Field, value):
+        """A stored value as the API gives it: codes as stored, dates and times in ISO 8601, a
+        related record by its name."""
+        if value in (None, ""):
+            return value
+        if model_field.is_relation:
+            return self.labels.name(model_field.related_model, value)
+        if isinstance(value, dt.datetime):
+            return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
     def names(self, ids: set[int]) -> str:
         return ", ".join(sorted(self.labels.name(Actor, pk) for pk in ids)) or EMPTY
+
+
+def proposal_of(model, history: QuerySet) -> QuerySet:
+    """`history` (historical rows of `model`) annotated with the id of the proposal concerned."""
+    if model is Proposal:
+        return history.annotate(proposal_pk=F("id"))
+    if model is Commitment:
+        layer = Layer.objects.filter(pk=OuterRef("layer_id")).values("proposal_id")[:1]
+        return history.annotate(proposal_pk=Subquery(layer))
+    if model is Citation:
+        paths = [F("proposal_id")]
+        for name, claim in [
+            ("layer", Layer),
+            ("precondition", Precondition),
+            ("position", Position),
+            ("status_change", StatusChange),
+            ("relation", ProposalRelation),
+        ]:
+            paths.append(
+                Subquery(claim.objects.filter(pk=OuterRef(f"{name}_id")).values("proposal_id")[:1])
+            )
+        paths.append(
+            Subquery(
+                Layer.objects.filter(commitments__pk=OuterRef("commitment_id")).values(
+                    "proposal_id"
+                )[:1]
+            )
+        )
+        paths.append(
+            Subquery(
+                Event.proposals.through.objects.filter(event_id=OuterRef("event_id"))
+                .order_by("proposal_id")
+                .values("proposal_id")[:1]
+            )
+        )
+        return history.annotate(proposal_pk=Coalesce(*paths, output_field=BigIntegerField()))
+    return history.annotate(proposal_pk=F("proposal_id"))
 
 
 def same_change(last, record) -> bool:
@@ -298,57 +379,121 @@ def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
     `public`: only what was changed while the proposal was published, each change compared with
     what readers saw before it.
     """
-    histories = {
-        Proposal: list(Proposal.history.filter(id=proposal.pk).select_related("history_user")),
-        Layer: list(Layer.history.filter(proposal_id=proposal.pk).select_related("history_user")),
-        Precondition: list(
-            Precondition.history.filter(proposal_id=proposal.pk).select_related("history_user")
-        ),
+    return histories([proposal.pk], public)[proposal.pk]
+
+
+def history_rows(ids: list[int]) -> tuple[dict, dict]:
+    """The historical rows of the proposals `ids` and of everything recorded on them, by model,
+    in a fixed number of queries; and, for each row, the proposals it belongs to (a citation of
+    an event belongs to every proposal on whose timeline the event is)."""
+    users = "history_user"
+    rows: dict[type[models.Model], list] = {
+        Proposal: list(Proposal.history.filter(id__in=ids).select_related(users))
     }
-    layer_ids = {r.id for r in histories[Layer]}
-    precondition_ids = {r.id for r in histories[Precondition]}
-    for model in (Position, StatusChange, ProposalRelation):
-        histories[model] = list(
-            model.history.filter(proposal_id=proposal.pk).select_related("history_user")
-        )
-    histories[Commitment] = list(
-        Commitment.history.filter(layer_id__in=layer_ids).select_related("history_user")
+    for model in (Layer, Precondition, Position, StatusChange, ProposalRelation):
+        rows[model] = list(model.history.filter(proposal_id__in=ids).select_related(users))
+    owner = {
+        model: {r.id: r.proposal_id for r in rows[model]}
+        for model in (Layer, Precondition, Position, StatusChange, ProposalRelation)
+    }
+    rows[Commitment] = list(
+        Commitment.history.filter(layer_id__in=list(owner[Layer]) or [-1]).select_related(users)
     )
+    owner[Commitment] = {r.id: owner[Layer][r.layer_id] for r in rows[Commitment]}
+    events: dict[int, set[int]] = defaultdict(set)
+    for event_id, proposal_id in Event.proposals.through.objects.filter(
+        proposal_id__in=ids
+    ).values_list("event_id", "proposal_id"):
+        events[event_id].add(proposal_id)
     claims = {
-        "position_id__in": {r.id for r in histories[Position]},
-        "commitment_id__in": {r.id for r in histories[Commitment]},
-        "status_change_id__in": {r.id for r in histories[StatusChange]},
-        "relation_id__in": {r.id for r in histories[ProposalRelation]},
-        "event_id__in": set(
-            Event.proposals.through.objects.filter(proposal_id=proposal.pk).values_list(
-                "event_id", flat=True
-            )
-        ),
+        "layer": Layer,
+        "precondition": Precondition,
+        "position": Position,
+        "commitment": Commitment,
+        "status_change": StatusChange,
+        "relation": ProposalRelation,
     }
-    histories[Citation] = list(
+    lookups = [("proposal_id__in", ids), ("event_id__in", list(events))] + [
+        (f"{name}_id__in", list(owner[model])) for name, model in claims.items()
+    ]
+    rows[Citation] = list(
         Citation.history.filter(
-            Q(proposal_id=proposal.pk)
-            | Q(layer_id__in=layer_ids)
-            | Q(precondition_id__in=precondition_ids)
-            | Q(**{name: ids for name, ids in claims.items() if ids}, _connector=Q.OR)
-        ).select_related("history_user")
+            Q(*[Q(**{lookup: values}) for lookup, values in lookups if values], _connector=Q.OR)
+        ).select_related(users)
     )
 
+    def proposals_of(model: type[models.Model], record) -> set[int]:
+        if model is Proposal:
+            return {record.id}
+        if model is Commitment:
+            return {owner[Commitment][record.id]}
+        if model is not Citation:
+            return {record.proposal_id}
+        if record.proposal_id:
+            return {record.proposal_id}
+        if record.event_id:
+            return events.get(record.event_id, set())
+        for name, claim in claims.items():
+            if (pk := getattr(record, f"{name}_id")) is not None:
+                found = owner[claim].get(pk)
+                return {found} if found is not None else set()
+        return set()
+
+    belongs = {
+        (model, record.history_id): proposals_of(model, record)
+        for model, records in rows.items()
+        for record in records
+    }
+    return rows, belongs
+
+
+def histories(ids, public: bool = True) -> dict[int, list[Entry]]:
+    """proposal_history for many proposals at once, in the same fixed number of queries."""
+    ids = list(ids)
+    rows, belongs = history_rows(ids)
     kinds = {kind.pk: kind for kind in LayerKind.objects.all()}
     differ = Differ()
-    for model, records in histories.items():
+    for model, records in rows.items():
         records.sort(key=lambda r: (r.id, r.history_date, r.history_id))
         differ.prepare(model, records)
-    differ.labels.load()
+    differ.labels.load(every=LABELLED)
     # Records deleted since keep the name their last history row gave them.
-    for record in histories[Precondition]:
+    for record in rows[Precondition]:
         differ.labels.remember(Precondition, record.id, record.description)
-    for record in histories[Layer]:
+    for record in rows[Layer]:
         if kind := kinds.get(record.kind_id):
             differ.labels.remember(Layer, record.id, f"{kind.name} layer")
 
+    by_proposal: dict[int, dict[type[models.Model], list]] = {pk: defaultdict(list) for pk in ids}
+    hidden = hidden_relations(rows[ProposalRelation]) if public else set()
+    for model, records in rows.items():
+        for record in records:
+            if (model is ProposalRelation and record.id in hidden) or (
+                model is Citation and record.relation_id in hidden
+            ):
+                continue
+            for pk in belongs[model, record.history_id]:
+                by_proposal[pk][model].append(record)
+    return {pk: entries_of(by_proposal[pk], kinds, differ, public, pk) for pk in ids}
+
+
+def hidden_relations(records: list) -> set[int]:
+    """Relations to a proposal that is not published now: readers do not see them on the page,
+    nor the draft's name in the history."""
+    others = {record.other_id for record in records}
+    drafts = set(
+        Proposal.objects.filter(pk__in=others or [-1], is_published=False).values_list(
+            "pk", flat=True
+        )
+    )
+    return {record.id for record in records if record.other_id in drafts}
+
+
+def entries_of(
+    records_by_model: dict, kinds: dict, differ: Differ, public: bool, proposal_id: int
+) -> list[Entry]:
     periods = (
-        published_periods(sorted(histories[Proposal], key=lambda r: r.history_date))
+        published_periods(sorted(records_by_model[Proposal], key=lambda r: r.history_date))
         if public
         else None
     )
@@ -360,25 +505,32 @@ def proposal_history(proposal: Proposal, public: bool = True) -> list[Entry]:
         )
 
     entries: list[Entry] = []
-    for model, records in histories.items():
+    for model, records in records_by_model.items():
         for group, before in grouped(records, shown):
             first, last = group[0], group[-1]
             name, anchor = subject(model, last, kinds, differ.labels)
             who = user_label(last.history_user)
+            key = f"change-{model._meta.model_name}-{last.history_id}"
             if first.history_type == "-":
-                entries.append(Entry(first.history_date, who, "deleted", name, anchor))
+                entries.append(
+                    Entry(first.history_date, who, "deleted", name, anchor, [], key, proposal_id)
+                )
                 continue
             created = any(r.history_type == "+" for r in group)
             changes = differ.diff(model, None if created else before, last)
             fields = {c.field for c in changes}
             if model is Proposal and "Published" in fields and fields <= {"Published", REVIEWED}:
-                entries.append(Entry(last.history_date, who, "published", name, anchor))
+                action, changes = "published", []
             elif model is Proposal and fields == {REVIEWED}:
-                entries.append(Entry(last.history_date, who, "marked reviewed", name, anchor))
+                action, changes = "marked reviewed", []
             elif changes or created:
                 action = "created" if created else "changed"
-                entries.append(Entry(last.history_date, who, action, name, anchor, changes))
-    entries.sort(key=lambda entry: entry.when, reverse=True)
+            else:
+                continue
+            entries.append(
+                Entry(last.history_date, who, action, name, anchor, changes, key, proposal_id)
+            )
+    entries.sort(key=lambda entry: (entry.when, entry.key), reverse=True)
     return entries
 
 

@@ -15,19 +15,17 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import BigIntegerField, Count, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from . import claims
 from .cached import per_data_version
-from .history import user_label
+from .history import proposal_of, user_label
 from .models import (
     Citation,
     Commitment,
-    Event,
     ImportBatch,
     Layer,
     Position,
@@ -136,43 +134,6 @@ class Changed:
     editors: set[str] = field(default_factory=set)
     records: set[str] = field(default_factory=set)
     count: int = 0
-
-
-def proposal_of(model, history: QuerySet) -> QuerySet:
-    """`history` (historical rows of `model`) annotated with the id of the proposal concerned."""
-    if model is Proposal:
-        return history.annotate(proposal_pk=F("id"))
-    if model is Commitment:
-        layer = Layer.objects.filter(pk=OuterRef("layer_id")).values("proposal_id")[:1]
-        return history.annotate(proposal_pk=Subquery(layer))
-    if model is Citation:
-        paths = [F("proposal_id")]
-        for name, claim in [
-            ("layer", Layer),
-            ("precondition", Precondition),
-            ("position", Position),
-            ("status_change", StatusChange),
-            ("relation", ProposalRelation),
-        ]:
-            paths.append(
-                Subquery(claim.objects.filter(pk=OuterRef(f"{name}_id")).values("proposal_id")[:1])
-            )
-        paths.append(
-            Subquery(
-                Layer.objects.filter(commitments__pk=OuterRef("commitment_id")).values(
-                    "proposal_id"
-                )[:1]
-            )
-        )
-        paths.append(
-            Subquery(
-                Event.proposals.through.objects.filter(event_id=OuterRef("event_id"))
-                .order_by("proposal_id")
-                .values("proposal_id")[:1]
-            )
-        )
-        return history.annotate(proposal_pk=Coalesce(*paths, output_field=BigIntegerField()))
-    return history.annotate(proposal_pk=F("proposal_id"))
 
 
 # The records whose changes count, and what a change of each is called.

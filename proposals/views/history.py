@@ -14,7 +14,14 @@ ENTRIES_PER_PAGE = 50
 
 @require_GET
 def proposal_history(request: HttpRequest, slug: str) -> HttpResponse:
+    """The history, newest first; ?change=<entry id> (the feeds' and the API's links) opens the
+    page that holds that entry, wherever later changes have pushed it."""
     proposal = get_visible_proposal(request, slug)
     entries = history_entries(proposal, public=not is_analyst(request.user))
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    if key := request.GET.get("change"):
+        index = next((i for i, entry in enumerate(entries) if entry.key == key), None)
+        if index is not None:
+            number = index // ENTRIES_PER_PAGE + 1
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(number)
     return render(request, "proposals/history.html", {"proposal": proposal, "page_obj": page})
