@@ -1,6 +1,7 @@
 """What the site does to protect itself and its readers, beyond Django's own middleware."""
 
 import ipaddress
+import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -15,8 +16,12 @@ class CrossOriginHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        # Other sites may not embed or read our responses, not even as an image or a script.
-        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        # Other sites may not embed or read our responses, not even as an image or a script;
+        # but for the open data that any site may read (the API and the feeds, CORS_URLS_REGEX).
+        shared = re.match(settings.CORS_URLS_REGEX, request.path_info)
+        response.headers.setdefault(
+            "Cross-Origin-Resource-Policy", "cross-origin" if shared else "same-origin"
+        )
         # The site uses none of these browser features; say so, so an injected script cannot either.
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

@@ -46,8 +46,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "django_filters",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "template_partials",
     "simple_history",
     "axes",
@@ -63,6 +67,9 @@ MIDDLEWARE = [
     "config.security.CrossOriginHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that may answer early, so that every API and feed response says who may
+    # read it (CORS_URLS_REGEX limits it to those).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -259,6 +266,65 @@ if STALE_AFTER_DAYS < 0:
 
 # The site's public address, for the links in CSV exports (the web and the command agree).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Open data: the read-only JSON API (/api/), the Atom feeds and the dataset releases (/data/).
+# Anonymous GET only: no authentication at all, so an analyst's session shows the API nothing
+# more than it shows anyone (drafts never appear). Requests are throttled per client address
+# (config.security.client_ip) on the shared cache: API_THROTTLE_RATE, e.g. "60/min", "1000/hour".
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE") or "60/min"
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["proposals.api.throttling.PerAddressThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_RATE},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [],
+    "DEFAULT_VERSIONING_CLASS": None,
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "URL_FIELD_NAME": "api_url",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ceasefire Monitor API",
+    "DESCRIPTION": (
+        "Read-only JSON API of Ceasefire Monitor: the published proposals for monitoring and "
+        "guaranteeing a Russia–Ukraine ceasefire, their layers, preconditions, positions, "
+        "commitments, status changes, relations and citations, the actors, and the change log. "
+        "Anonymous GET only; requests are limited per address (429 with Retry-After beyond it). "
+        "Codes and columns are those of the CSV files, defined on /about/."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "COMPONENT_SPLIT_REQUEST": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStatus": "proposals.models.base.ProposalStatus",
+        "PreconditionStatus": "proposals.models.base.PreconditionStatus",
+        "ActorKind": "proposals.models.base.ActorKind",
+        "CitationKind": "proposals.models.base.CitationKind",
+        "RelationKind": "proposals.models.base.RelationKind",
+    },
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "defaultModelsExpandDepth": 0},
+}
+# Any site may read the API and the feeds from a browser (GET only); nothing else is shared.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/(api/.*|feeds/.*|proposals/[^/]+/feed\.atom)$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+
+# Dataset releases (`manage.py release VERSION`, listed on /data/), and the licence they carry.
+RELEASES_DIR = Path(os.environ.get("RELEASES_DIR") or BASE_DIR / "var" / "releases")
+DATA_LICENSE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
 
 LOGGING = {
     "version": 1,

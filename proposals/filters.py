@@ -14,6 +14,8 @@ from django import forms
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from . import as_of
 from .models import Actor, Layer, LayerKind, Precondition, PreconditionStatus, Proposal
@@ -112,6 +114,7 @@ class ProposalFilter(django_filters.FilterSet):
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search(queryset, value)
 
+    @extend_schema_field(OpenApiTypes.STR)  # a layer kind's slug, for the API's schema
     def filter_layer(self, queryset: QuerySet, name: str, value) -> QuerySet:
         for kind in value:  # every chosen kind: a proposal with air AND naval layers
             queryset = queryset.filter(pk__in=Layer.objects.filter(kind=kind).values("proposal"))

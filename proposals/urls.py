@@ -6,6 +6,7 @@ from .views import (
     actors,
     browse,
     compare,
+    data,
     dated,
     detail,
     editing,
@@ -72,6 +73,8 @@ urlpatterns = [
     path("actors/<slug:slug>/", actors.actor_detail, name="actor-detail"),
     path("compare/", compare.compare, name="compare"),
     path("about/", about.about, name="about"),
+    path("data/", data.data_home, name="data"),
+    path("data/<str:filename>", data.release_download, name="data-release"),
     path("sources/<int:pk>/", sources.source_detail, name="source-detail"),
     path(
         "export/proposals.csv", exports.export_csv, {"kind": "proposals"}, name="export-proposals"

@@ -28,6 +28,24 @@ RESPONSES = {
     "static file": ("/static/css/site.css", {}, 200),
     "htmx itself": ("/static/django_htmx/htmx-2.min.js", {}, 200),
     "not found": ("/no-such-page/", {}, 404),
+    "api list": ("/api/proposals/?status=floated", {}, 200),
+    "api record": (f"/api/proposals/{UN}/", {}, 200),
+    "api error": ("/api/proposals/?status=nonsense", {}, 400),
+    "api schema": ("/api/schema/", {}, 200),
+    "api docs": ("/api/docs/", {}, 200),
+    "site feed": ("/feeds/changes.atom", {}, 200),
+    "proposal feed": (f"/proposals/{UN}/feed.atom", {}, 200),
+    "data releases": ("/data/", {}, 200),
+}
+# Open data any site may read from a browser (CORS): the API and the feeds.
+SHARED = {
+    "api list",
+    "api record",
+    "api error",
+    "api schema",
+    "api docs",
+    "site feed",
+    "proposal feed",
 }
 
 
@@ -66,8 +84,10 @@ def test_every_kind_of_response_carries_every_security_header(client, seeded, ki
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
-    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
-    assert "Access-Control-Allow-Origin" not in response
+    assert response["Cross-Origin-Resource-Policy"] == (
+        "cross-origin" if kind in SHARED else "same-origin"
+    )
+    assert "Access-Control-Allow-Origin" not in response  # no Origin asked (tests/test_api.py)
     assert "camera=()" in response["Permissions-Policy"]
 
 

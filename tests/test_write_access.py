@@ -54,6 +54,8 @@ def concrete(route: str) -> str:
         "<slug:kind>": "un_force",
         "<slug:precondition>": "russian-consent",
         "<int:pk>": str(pk),
+        "<str:filename>": "ceasefire-monitor-x.zip",
+        "^(?P<rest>.*)$": "no-such-endpoint/",  # the API's catch-all
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, value)

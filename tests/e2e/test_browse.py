@@ -56,6 +56,7 @@ def test_keyboard_user_can_skip_to_the_content(page: Page, seeded_live):
         "/proposals/coalition-of-the-willing-security-concept/",
         "/proposals/un-peacekeeping-mission/history/",
         "/compare/?p=un-peacekeeping-mission&p=coalition-of-the-willing-security-concept",
+        "/data/",
     ],
 )
 def test_pages_fit_a_phone_without_sideways_scrolling(browser, live_server, seeded_live, url):

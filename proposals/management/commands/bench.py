@@ -43,6 +43,14 @@ PAGES = [
     ),
     ("proposal as of", "/proposals/{demo}/?as_of=2026-06-01"),
     ("actor page as of", "/actors/france/?as_of=2026-06-01"),
+    ("api list", "/api/proposals/"),
+    ("api filtered", "/api/proposals/?status=agreed&layer=naval&precondition=met&sort=title"),
+    ("api proposal", "/api/proposals/{demo}/"),
+    ("api proposal as of", "/api/proposals/{demo}/?as_of=2026-06-01"),
+    ("api actor", "/api/actors/france/"),
+    ("api changes", "/api/changes/"),
+    ("changes feed", "/feeds/changes.atom"),
+    ("data releases", "/data/"),
 ]
 # Pages for analysts, measured signed in as one.
 ANALYST_PAGES = [
@@ -88,7 +96,10 @@ class Command(BaseCommand):
         first, other = demo.values_list("slug", flat=True)[:2]
         results = []
         with override_settings(
-            SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], DEBUG=False
+            SECURE_SSL_REDIRECT=False,
+            ALLOWED_HOSTS=["testserver"],
+            DEBUG=False,
+            API_THROTTLE_RATE="1000000/min",  # one client asks thousands of times
         ):
             client = Client()
             for name, pattern in PAGES:
@@ -114,7 +125,10 @@ class Command(BaseCommand):
         """Rows per second and peak Python memory of the streamed layers export."""
         results = []
         with override_settings(
-            SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], DEBUG=False
+            SECURE_SSL_REDIRECT=False,
+            ALLOWED_HOSTS=["testserver"],
+            DEBUG=False,
+            API_THROTTLE_RATE="1000000/min",  # one client asks thousands of times
         ):
             client = Client()
             for size in sizes:
