@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -147,10 +149,45 @@ def snippet(document: str, query: str) -> SafeString:
 # Keeping the documents current -------------------------------------------------------------
 
 
+class Waiting:
+    """Inside deferred(): whether anything was saved, and whose documents wait to be rewritten."""
+
+    def __init__(self) -> None:
+        self.changed = False
+        self.ids: set[int] = set()
+
+
+_waiting: ContextVar[Waiting | None] = ContextVar("search_waiting", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """For a command that saves many records of the same proposals at once (the seed): their
+    documents are rewritten, and the data version raised, once at the end, not at every save.
+    Use it inside the command's transaction, so that no reader sees the documents lag."""
+    if _waiting.get() is not None:  # nested: the outer one does it
+        yield
+        return
+    waiting = Waiting()
+    token = _waiting.set(waiting)
+    try:
+        yield
+    finally:
+        _waiting.reset(token)
+    if waiting.changed:
+        DataVersion.bump()
+    if waiting.ids:
+        writes.lock_proposals(waiting.ids)
+        refresh(waiting.ids)
+
+
 def on_change(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):
         return
-    if not writes.note_write():  # a change through proposals.writes raises it once, at its end
+    waiting = _waiting.get()
+    if waiting is not None:
+        waiting.changed = True
+    elif not writes.note_write():  # a change through proposals.writes raises it at its end
         DataVersion.bump()
     update_fields = kwargs.get("update_fields")
     if update_fields and set(update_fields) <= {"search_document"}:
@@ -171,7 +208,9 @@ def on_change(sender, instance, **kwargs) -> None:
         ids = set(instance.layers.values_list("proposal_id", flat=True))
     else:
         ids = {proposal_id_of(instance)} - {None}
-    if ids:
+    if ids and waiting is not None:
+        waiting.ids.update(ids)
+    elif ids:
         writes.lock_proposals(ids)  # in the write path's order: an actor may concern many
         refresh(ids)
 

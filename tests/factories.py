@@ -2,7 +2,7 @@ import datetime as dt
 
 import factory
 
-from proposals import writes
+from proposals import search, writes
 from proposals.models import (
     Actor,
     Citation,
@@ -117,23 +117,25 @@ class EventFactory(factory.django.DjangoModelFactory):
 
 def full_proposal(n_layers: int = 2, n_preconditions: int = 2, **kwargs) -> Proposal:
     """A proposal with layers, contributors, preconditions, citations and an event."""
-    proposal = ProposalFactory(proponents=[ActorFactory(), ActorFactory()], **kwargs)
-    kinds = list(LayerKind.objects.all()[:n_layers])
-    for kind in kinds:
-        layer = LayerFactory(proposal=proposal, kind=kind, contributors=[ActorFactory()])
-        CitationFactory(layer=layer)
-    previous = None
-    for i in range(n_preconditions):
-        previous = PreconditionFactory(
-            proposal=proposal,
-            responsible=ActorFactory(),
-            depends_on=previous,
-            status=Precondition.Status.values[i % 3],
-        )
-        CitationFactory(precondition=previous)
-    CitationFactory(proposal=proposal)
-    EventFactory(proposals=[proposal])
-    return proposal
+    # Its search document is written once, at the end, as the seed does.
+    with search.deferred():
+        proposal = ProposalFactory(proponents=[ActorFactory(), ActorFactory()], **kwargs)
+        kinds = list(LayerKind.objects.all()[:n_layers])
+        for kind in kinds:
+            layer = LayerFactory(proposal=proposal, kind=kind, contributors=[ActorFactory()])
+            CitationFactory(layer=layer)
+        previous = None
+        for i in range(n_preconditions):
+            previous = PreconditionFactory(
+                proposal=proposal,
+                responsible=ActorFactory(),
+                depends_on=previous,
+                status=Precondition.Status.values[i % 3],
+            )
+            CitationFactory(precondition=previous)
+        CitationFactory(proposal=proposal)
+        EventFactory(proposals=[proposal])
+        return proposal
 
 
 class PositionFactory(factory.django.DjangoModelFactory):

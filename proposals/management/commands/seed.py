@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 
-from proposals import writes
+from proposals import search, writes
 from proposals.models import (
     Actor,
     Citation,
@@ -44,8 +44,13 @@ def touched(record: models.Model) -> bool:
 class Command(BaseCommand):
     help = "Load the proposals of the seed report. Running it twice changes nothing."
 
-    @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
+        # One transaction; the search documents are written once, at its end.
+        with transaction.atomic(), search.deferred():
+            self.load()
+        self.report()
+
+    def load(self) -> None:
         self.created, self.corrected, self.left = 0, 0, []
         kinds = {kind.slug: kind for kind in LayerKind.objects.all()}
         needed = {layer["kind"] for data in PROPOSALS for layer in data["layers"]}
@@ -72,7 +77,6 @@ class Command(BaseCommand):
                 self.correct_proposal(proposal, data)
         self.relate()
         self.load_events(new)
-        self.report()
 
     def report(self) -> None:
         if self.corrected:
