@@ -106,6 +106,14 @@ def proposal_on(proposal: Proposal, day: dt.date) -> Proposal:
     return proposal
 
 
+def known_by(citation, day: dt.date | None) -> bool:
+    """Whether a citation had been published, and said, by `day` (always, for today's picture)."""
+    if day is None:
+        return True
+    published, said = citation.source.published_on, citation.said_on
+    return not ((published and published > day) or (said and said > day))
+
+
 def on_page(day: dt.date | None) -> dict:
     """Template context: the day shown, and the query string that keeps it in links."""
     if day is None:

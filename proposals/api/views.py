@@ -258,15 +258,7 @@ class ActorDetail(APIView):
         actor.positions_page = page_of(request, positions, "positions_page")
         actor.commitments_page = page_of(request, commitments, "commitments_page")
         for record in actor.positions_page["results"] + actor.commitments_page["results"]:
-            record.cited = [
-                citation
-                for citation in record.citations.all()
-                if day is None
-                or not (
-                    (citation.source.published_on and citation.source.published_on > day)
-                    or (citation.said_on and citation.said_on > day)
-                )
-            ]
+            record.cited = [c for c in record.citations.all() if as_of.known_by(c, day)]
         return Response(ActorDetailResponse(actor, context={"request": request}).data)
 
 

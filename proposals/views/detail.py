@@ -144,10 +144,7 @@ def citations_of(shown: dict[str, list], day: dt.date | None) -> tuple[dict, lis
     by_target: dict[tuple[str, int], list[Citation]] = defaultdict(list)
     sources: dict[int, dict] = {}
     for citation in citations:
-        if day is not None and (
-            (citation.source.published_on and citation.source.published_on > day)
-            or (citation.said_on and citation.said_on > day)
-        ):
+        if not as_of.known_by(citation, day):
             continue
         claim = next(name for name in CLAIMS if getattr(citation, f"{name}_id"))
         by_target[claim, getattr(citation, f"{claim}_id")].append(citation)
