@@ -77,6 +77,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the session and htmx: ETags, 304s, Cache-Control, and rendered public pages from the
+    # shared cache (proposals/http_cache.py).
+    "proposals.http_cache.HttpCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
     "axes.middleware.AxesMiddleware",
@@ -139,6 +142,32 @@ else:
         keepalives_interval=5,
         keepalives_count=3,
     )
+
+
+def cache_from_url(url: str) -> dict:
+    """CACHE_URL as a Django cache: empty or `locmem://` is memory in each process, `redis://…`
+    (or `rediss://…`, or `unix://…`) Django's own Redis backend, shared by every server."""
+    url = url.strip()
+    if url in {"", "locmem://"}:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ceasefire"}
+    if url.split("://", 1)[0] in {"redis", "rediss", "unix"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # A cache that cannot be reached within a second is a 503, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be empty, locmem:// or redis://host:port/db, not {url!r}"
+    )
+
+
+# The cache: rendered public pages and fragments, facet counts, CSV blocks and the API's request
+# counts, each under the data version (proposals.cached), so no server ever reads a stale entry.
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
+# Entries of an older data version or build are never read again; they only wait to expire (or,
+# on Redis, to be evicted first: run it with maxmemory-policy allkeys-lru).
+CACHE_TIMEOUT = int(os.environ.get("CACHE_TIMEOUT", "3600"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

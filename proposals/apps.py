@@ -6,6 +6,7 @@ class ProposalsConfig(AppConfig):
     verbose_name = "Ceasefire monitoring proposals"
 
     def ready(self) -> None:
-        from . import search
+        from . import cached, search
 
         search.connect()
+        cached.connect()

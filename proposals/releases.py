@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from .cached import safe
 from .exports import KINDS, csv_lines, in_blocks
 from .filters import filter_proposals
 from .models import (
@@ -359,6 +359,21 @@ class Release:
         return reverse("data-release", args=[self.filename])
 
 
+def folder_state(folder: Path | None = None) -> str:
+    """What the release files are now (names, sizes, times): the ETag of /data/ includes it, so
+    a release shows at once however its file arrived, without waiting for the data to change."""
+    folder = Path(folder or settings.RELEASES_DIR)
+    try:
+        entries = sorted(
+            (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+            for entry in os.scandir(folder)
+            if FILENAME.fullmatch(entry.name)
+        )
+    except FileNotFoundError:
+        return ""
+    return hashlib.blake2b(repr(entries).encode(), digest_size=8).hexdigest()
+
+
 def listed(folder: Path | None = None) -> list[Release]:
     """Every readable release, newest first; a file that is not one is skipped and logged."""
     folder = Path(folder or settings.RELEASES_DIR)
@@ -373,7 +388,7 @@ def listed(folder: Path | None = None) -> list[Release]:
         except FileNotFoundError:  # deleted meanwhile
             continue
         keys[cache_key(Path(entry.path), stat)] = Path(entry.path)
-    known = cache.get_many(list(keys))
+    known = safe.get_many(list(keys))
     found = []
     for key, path in keys.items():
         release = known[key] if key in known else describe(path, key)
@@ -426,9 +441,9 @@ def describe(path: Path, key: str | None = None) -> Release | None:
     except Exception as error:  # whatever is wrong with one file, the others are listed
         logger.warning("%s is not a readable release, so /data/ leaves it out: %r", path, error)
         if key:
-            cache.set(key, UNREADABLE, CACHE_SECONDS)
+            safe.set(key, UNREADABLE, CACHE_SECONDS)
         return None
-    cache.set(key, release, CACHE_SECONDS)
+    safe.set(key, release, CACHE_SECONDS)
     return release
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .actors import Commitment, Position
 from .evidence import Citation
@@ -69,13 +70,15 @@ class ImportBatch(models.Model):
 
 
 class DataVersion(models.Model):
-    """One number that rises with every change to the data, in the same transaction.
+    """One number that rises with every change to the data, in the same transaction, and when.
 
-    Derived figures (the list's facet counts) are cached under it, so that a cached figure is
-    never older than the data it was computed from, in any process.
+    What is derived from the data (rendered public pages, facet counts, CSV blocks) is cached
+    under it (proposals.cached), so that no server ever reads a cached figure older than the data
+    it was computed from; `changed_at` is what public responses give as Last-Modified.
     """
 
     value = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"data version {self.value}"
@@ -85,9 +88,20 @@ class DataVersion(models.Model):
         return cls.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
     @classmethod
+    def state(cls) -> tuple[int, dt.datetime | None]:
+        """The version and when it was reached, in one query."""
+        return cls.objects.filter(pk=1).values_list("value", "changed_at").first() or (0, None)
+
+    @classmethod
     def bump(cls) -> None:
-        if not cls.objects.filter(pk=1).update(value=models.F("value") + 1):
-            cls.objects.get_or_create(pk=1, defaults={"value": 1})
+        # The time tells apart two versions of the same number when a transaction that raised
+        # it was rolled back and another raised it again (the cache keys hold both).
+        now = timezone.now()
+        if not cls.objects.filter(pk=1).update(value=models.F("value") + 1, changed_at=now):
+            cls.objects.get_or_create(pk=1, defaults={"value": 1, "changed_at": now})
+        from ..cached import forget_version
+
+        forget_version()
 
 
 class WorkspaceVisit(models.Model):
