@@ -81,10 +81,14 @@ def state() -> State:
 CODE_ROOTS = ("config", "proposals", "templates")
 
 
-@once
 def build() -> tuple[str, dt.datetime]:
     """A digest of the code, templates and static files this process serves, and when the newest
-    of them changed: a deploy changes what pages say without changing the data."""
+    of them changed: a deploy changes what pages say without changing the data. Read once per
+    process; with DEBUG (`make run`), on every request, so an edited template shows at once."""
+    return _read_build() if settings.DEBUG else _build_once()
+
+
+def _read_build() -> tuple[str, dt.datetime]:
     base = Path(settings.BASE_DIR)
     digest, newest = hashlib.blake2b(digest_size=6), 0.0
     files = [
@@ -97,10 +101,15 @@ def build() -> tuple[str, dt.datetime]:
     if not settings.DEBUG and manifest.is_file():
         files.append(manifest)  # hashed names of the static files pages link to
     for path in sorted(files):
-        digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode())
+        digest.update(
+            str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode()
+        )
         digest.update(path.read_bytes())
         newest = max(newest, path.stat().st_mtime)
     return digest.hexdigest(), dt.datetime.fromtimestamp(int(newest), dt.UTC)
+
+
+_build_once = once(_read_build)
 
 
 def version_key() -> str:
