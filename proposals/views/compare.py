@@ -3,14 +3,15 @@
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_GET
 
 from .. import as_of
-from ..models import LayerKind, Proposal
-from .detail import detail_context
+from ..models import LayerKind, is_analyst
+from .detail import PROPOSALS, detail_contexts
 
 MIN_PROPOSALS, MAX_PROPOSALS = 2, 4
 
@@ -19,10 +20,10 @@ MIN_PROPOSALS, MAX_PROPOSALS = 2, 4
 def compare(request: HttpRequest) -> HttpResponse:
     slugs = list(dict.fromkeys(slug for slug in request.GET.getlist("p") if slug.strip()))
     day, problem = as_of.parse(request.GET)
-    visible = Proposal.objects.visible_to(request.user)
-    if day is not None:
-        visible = as_of.reported_by(visible, day)
-    found = {p.slug: p for p in visible.filter(slug__in=slugs[:MAX_PROPOSALS])}
+    analyst = is_analyst(request.user)
+    # Only what could be an address is looked up; anything else (a NUL byte, say) is not found.
+    asked = [slug for slug in slugs[:MAX_PROPOSALS] if slug_re.match(slug)]
+    found = {p.slug: p for p in PROPOSALS(asked, not analyst, day)}
     problems = [problem] if problem else []
     keep = [("p", slug) for slug in slugs]
     day_context = as_of.on_page(day) | {"keep_params": keep, "keep_query": urlencode(keep)}
@@ -46,7 +47,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             status=400,
         )
 
-    columns = [detail_context(proposal, day=day) for proposal in proposals]
+    columns = detail_contexts(proposals, drafts=analyst, day=day)
     kinds = list(LayerKind.objects.all())
     rows = [
         row("Status", [c["proposal"].get_status_display() for c in columns]),

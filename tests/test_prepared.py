@@ -1,0 +1,93 @@
+"""Each query the proposal's page runs through Prepared gives what its queryset gives: the same
+records, fields, related records and annotations, for one proposal or several, today or as of a
+past day, with lists of every length (padded or not)."""
+
+import datetime as dt
+
+import pytest
+
+from proposals.models import CLAIMS, Citation, Proposal
+from proposals.prepared import Prepared
+from proposals.views import detail
+
+from .factories import full_proposal
+
+DAYS = [None, dt.date(2025, 3, 1), dt.date.today()]
+
+
+def snapshot(objects) -> list:
+    """What a record carries: its fields, annotations and the records selected with it."""
+    rows = []
+    for obj in objects:
+        fields = {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+        related = {
+            name: (type(value).__name__, value.pk, snapshot([value])[0][2])
+            for name, value in obj._state.fields_cache.items()
+            if value is not None
+        }
+        rows.append((type(obj).__name__, fields, related))
+    return rows
+
+
+def same(prepared: Prepared, *args) -> None:
+    expected = (
+        snapshot(prepared.build(*args))
+        if any(not isinstance(arg, list) or arg for arg in args)
+        else []
+    )
+    assert snapshot(prepared(*args)) == expected, args
+
+
+@pytest.fixture
+def proposals(seeded):
+    made = [full_proposal(n_layers=n, n_preconditions=n) for n in (1, 3, 5)]
+    return [*made, *Proposal.objects.exclude(pk__in=[p.pk for p in made])]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5])
+def test_prepared_queries_give_what_their_querysets_give(proposals, count):
+    chosen = proposals[:count]
+    ids = [p.pk for p in chosen]
+    slugs = [p.slug for p in chosen]
+    for day in DAYS:
+        for published in (True, False):
+            same(detail.PROPOSALS, slugs, published, day)
+        same(detail.COMMITMENTS, ids, day)
+        same(detail.PRECONDITIONS, ids, day)
+        same(detail.POSITIONS, ids, day)
+        same(detail.STATUS_CHANGES, ids, day)
+        same(detail.EVENTS, ids, day)
+    same(detail.LAYERS, ids)
+    same(detail.ACTORS, ids)
+    for drafts in (True, False):
+        same(detail.RELATIONS, ids, drafts)
+    claims = {
+        claim: list(
+            Citation.objects.filter(**{f"{claim}__isnull": False}).values_list(
+                f"{claim}_id", flat=True
+            )[: count * 2]
+        )
+        for claim in CLAIMS
+    }
+    same(detail.CITATIONS, *[claims[claim] for claim in CLAIMS])
+    # Not vacuous: there was something to compare.
+    assert detail.LAYERS(ids) and detail.PRECONDITIONS(ids, None)
+    assert detail.CITATIONS(*[claims[claim] for claim in CLAIMS])
+
+
+def test_empty_lists_match_nothing_without_a_query(proposals, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert detail.LAYERS([]) == []
+
+
+def test_a_text_that_looks_like_a_placeholder_is_only_a_text(proposals):
+    assert detail.PROPOSALS(["placeholder 0"], False, None) == []
+    assert detail.LAYERS([-1_000_000_000]) == []
+
+
+@pytest.mark.parametrize("p", ["%00", "un-peacekeeping-mission&p=%00x", "a%20b&p=%3Cscript%3E"])
+def test_a_comparison_of_what_cannot_be_an_address_is_a_400(proposals, client, p):
+    """PostgreSQL refuses a NUL byte in a text: it must never reach the query."""
+    response = client.get(f"/compare/?p={p}")
+    assert response.status_code == 400
+    assert "No proposal at" in response.content.decode()
