@@ -4,14 +4,22 @@ import csv
 import datetime as dt
 import io
 import re
+from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.http import StreamingHttpResponse
+from django.db import connection
+from django.http import QueryDict, StreamingHttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from proposals.models import Actor, Proposal
+from proposals import exports
+from proposals.filters import filter_proposals
+from proposals.models import Actor, Layer, Proposal
 
 from .factories import (
+    ActorFactory,
     CommitmentFactory,
     LayerFactory,
     PreconditionFactory,
@@ -20,6 +28,8 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+COALITION = "coalition-of-the-willing-security-concept"
 
 COLUMNS = {
     "proposals": "slug,title,status,proponents,summary,first_reported,layer_kinds,"
@@ -213,3 +223,139 @@ def test_the_command_line_calls_status_changes_status_changes(seeded, tmp_path):
     path = tmp_path / "changes.csv"
     call_command("export_csv", "status_changes", output=str(path), stderr=io.StringIO())
     assert path.read_text("utf-8-sig").startswith(COLUMNS["status-changes"])
+
+
+# What the database does for the file: lists, apostrophes, timestamps, NULLs, the order.
+
+STAMP = dt.datetime(2025, 3, 27, 9, 5, 7, 999_999, tzinfo=dt.UTC)  # written to the second
+
+
+def test_awkward_cells_are_written_byte_for_byte(client, db):
+    """Quotes, line breaks, tabs, unicode, formula-like cells and ordered lists, exactly."""
+    zoe = ActorFactory(name="Zoë Forces")
+    amy = ActorFactory(name="Amy Corps")
+    formula = ActorFactory(name="=Evil Corp")
+    proposal = ProposalFactory(slug="awkward")
+    LayerFactory(
+        proposal=proposal,
+        kind=layer_kind("naval"),
+        description="\tTabbed",
+        area="",
+        assets="-mines\nships",
+        contributors=[zoe, formula],
+    )
+    LayerFactory(
+        proposal=proposal,
+        kind=layer_kind("air"),
+        description='Says "hold",\nthen waits',
+        area="@front",
+        assets="  Drones \n\n=radar\r\nСупутники",
+        contributors=[zoe, amy],
+    )
+    LayerFactory(proposal=ProposalFactory(slug="-dash"), kind=layer_kind("air"), assets="")
+    Layer.objects.update(updated_at=STAMP)
+    assert (
+        download(client, "layers")[1]
+        == (
+            "\ufeffproposal_slug,kind,description,area,assets,contributors,updated_at\r\n"
+            "'-dash,air,Drones watch the line.,The contact line,,,2025-03-27T09:05:07Z\r\n"
+            'awkward,air,"Says ""hold"",\nthen waits",\'@front,Drones; =radar; Супутники,'
+            "Amy Corps; Zoë Forces,2025-03-27T09:05:07Z\r\n"
+            "awkward,naval,'\tTabbed,,'-mines; ships,'=Evil Corp; Zoë Forces,2025-03-27T09:05:07Z\r\n"
+        ).encode()
+    )
+
+
+def test_empty_values_are_empty_cells_and_lists_keep_their_order(client, db):
+    backers = [ActorFactory(name="Österreich"), ActorFactory(name="@Belgium")]
+    proposal = ProposalFactory(slug="sparse", first_reported=None, proponents=backers)
+    naval = LayerFactory(proposal=proposal, kind=layer_kind("naval"))
+    LayerFactory(proposal=proposal, kind=layer_kind("air"))
+    PreconditionFactory(proposal=proposal, slug="open", status="met")
+    PreconditionFactory(proposal=proposal, slug="closed")
+    CommitmentFactory(layer=naval, quantity=None, unit="other", note="")
+    (row,) = rows(download(client, "proposals")[1])
+    assert row["first_reported"] == ""
+    assert row["proponents"] == "'@Belgium; Österreich"
+    assert row["layer_kinds"] == "air; naval"  # the kinds' own order
+    assert (row["preconditions_met"], row["preconditions_total"]) == ("1", "2")
+    preconditions = rows(download(client, "preconditions")[1])
+    assert [(r["slug"], r["responsible"], r["layer_kind"]) for r in preconditions] == [
+        ("open", "", ""),
+        ("closed", "", ""),
+    ]
+    (commitment,) = rows(download(client, "commitments")[1])
+    assert (commitment["quantity"], commitment["unit"], commitment["note"]) == ("", "other", "")
+
+
+# Cached in blocks under the data version.
+
+
+def test_a_second_export_of_unchanged_data_comes_from_the_cache(client, seeded):
+    _, first = download(client, "layers", status="under_discussion")
+    with CaptureQueriesContext(connection) as queries:
+        _, second = download(client, "layers", status="under_discussion")
+    assert second == first
+    # The data version, and nothing for the file itself.
+    assert len(queries) == 1 and "proposals_dataversion" in queries[0]["sql"]
+
+
+def test_an_export_after_an_edit_shows_the_edit(analyst_client, seeded):
+    reader = Client()
+    assert "Black Sea and Sea of Azov" not in download(reader, "layers")[1].decode()
+    naval = Layer.objects.get(proposal__slug=COALITION, kind__slug="naval")
+    response = analyst_client.post(
+        f"/proposals/{COALITION}/layers/naval/edit/",
+        {
+            "description": naval.description,
+            "area": "Black Sea and Sea of Azov",
+            "assets": "Frigates",
+            "version": naval.version,
+        },
+    )
+    assert response.status_code == 302
+    layers = rows(download(reader, "layers")[1])
+    edited = next(r for r in layers if r["kind"] == "naval")
+    assert (edited["area"], edited["assets"]) == ("Black Sea and Sea of Azov", "Frigates")
+
+
+FILTERED = [
+    {},
+    {"status": "under_discussion"},
+    {"sort": "-first_reported"},
+    {"sort": "title"},
+    {"q": "ceasefire"},
+]
+
+
+@pytest.mark.parametrize("params", FILTERED)
+@pytest.mark.parametrize("kind", COLUMNS)
+def test_an_export_continues_from_the_blocks_a_reader_left_in_the_cache(
+    client, seeded, tmp_path, monkeypatch, kind, params
+):
+    # Records whose sort keys hold NULLs: a proposal never reported, its own status changes.
+    ProposalFactory(slug="unreported", first_reported=None, title="A ceasefire plan")
+    command = [kind.replace("-", "_")] + [f"--{name}={value}" for name, value in params.items()]
+    call_command("export_csv", *command, output=str(tmp_path / "file.csv"), stderr=io.StringIO())
+    expected = (tmp_path / "file.csv").read_bytes()
+    # Small blocks, written two rows at a time: some end by their rows, some by their size.
+    monkeypatch.setattr(exports, "BLOCK_ROWS", 3)
+    monkeypatch.setattr(exports, "BLOCK_BYTES", 400)
+    monkeypatch.setattr(exports, "BATCH", 2)
+    filterset, _ = filter_proposals(QueryDict(urlencode(params)), Proposal.objects.published())
+    stopped = exports.cached_csv(
+        exports.KINDS[kind.replace("-", "_")], filterset, settings.SITE_URL
+    )
+    next(stopped)  # a reader takes the first block and goes away
+    stopped.close()
+    assert download(client, kind, **params)[1] == expected  # the rest from the database
+    with CaptureQueriesContext(connection) as queries:
+        assert download(client, kind, **params)[1] == expected  # all of it from the cache
+    assert len(queries) == 1
+
+
+def test_parameters_that_are_not_filters_share_the_cached_file(client, seeded):
+    _, first = download(client, "layers", status="under_discussion")
+    with CaptureQueriesContext(connection) as queries:
+        _, second = download(client, "layers", status="under_discussion", utm_source="newsletter")
+    assert second == first and len(queries) == 1
