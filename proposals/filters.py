@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -153,10 +154,11 @@ def backing(day: dt.date | None) -> QuerySet:
 
 
 def proposals_of_actor(actor: Actor, day: dt.date | None = None) -> QuerySet:
-    """The proposals an actor backs (as of `day`) or contributes a layer to."""
-    backs = backing(day).filter(actor=actor).values("proposal")
+    """The ids of the proposals an actor backs (as of `day`) or contributes a layer to."""
+    backs = backing(day).filter(actor=actor).order_by().values("proposal")
     contributes = Layer.contributors.through.objects.filter(actor=actor).values("layer__proposal")
-    return Proposal.objects.filter(Q(pk__in=backs) | Q(pk__in=contributes)).values("pk")
+    # One set, not `IN backs OR IN contributes`: PostgreSQL then knows it is a few hundred ids.
+    return backs.union(contributes)
 
 
 def clean_query(params: QueryDict, drop: frozenset[str] = frozenset()) -> str:
@@ -199,15 +201,35 @@ def filter_proposals(
     return filterset, problems
 
 
-def count_pairs(pairs: QuerySet, column: str) -> dict:
-    """{value: number of proposals} from a query of distinct (value, proposal) pairs."""
-    sql, params = pairs.query.sql_with_params()
-    # The pairs' SQL comes from the ORM, with its values as parameters; the outer query only
-    # counts them, by position, which PostgreSQL does with a hash instead of COUNT(DISTINCT).
-    query = f"SELECT pairs.{column}, COUNT(*) FROM ({sql}) pairs GROUP BY pairs.{column}"  # noqa: S608
+def count_proposals(rows: QuerySet, matching: QuerySet | None = None) -> dict:
+    """{value: number of proposals} from a query of (value, proposal id) rows, which may repeat.
+
+    `rows` may read the ids of the `matching` proposals from a table of that name, made once.
+    PostgreSQL ORs each value's proposal ids into one 64-bit mask per 64 ids and counts the set
+    bits: a group per 64 proposals instead of one per pair, a third of the work of DISTINCT.
+    """
+    sql, params = rows.query.sql_with_params()
+    # The SQL comes from the ORM, with its values as parameters; the outer query only names the
+    # columns, by position.
+    tables = f"pairs(value, proposal) AS ({sql})"
+    if matching is not None:
+        ids, ids_params = matching.order_by().values("pk").query.sql_with_params()
+        tables, params = f"matching(pk) AS ({ids}), {tables}", (*ids_params, *params)
+    if connection.vendor == "postgresql":
+        query = (
+            f"WITH {tables} "  # noqa: S608
+            "SELECT value, SUM(bit_count(mask::bit(64))) FROM ("
+            "SELECT value, bit_or(1::bigint << (proposal & 63)::int) AS mask FROM pairs"
+            " GROUP BY value, proposal >> 6) masks GROUP BY value"
+        )
+    else:
+        query = (
+            f"WITH {tables} "  # noqa: S608
+            "SELECT value, COUNT(*) FROM (SELECT DISTINCT value, proposal FROM pairs) GROUP BY value"
+        )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        return dict(cursor.fetchall())
+        return {value: int(count) for value, count in cursor.fetchall()}
 
 
 @dataclass
@@ -223,44 +245,48 @@ def facets(
 ) -> dict[str, list[FacetOption]]:
     """Beside each option, how many proposals it would give with the other filters kept.
 
-    One query per facet, whatever the number of proposals (as Datasette does). `public` says
-    whether `base` is the published proposals (True) or all of them (False), which lets the
-    unfiltered counts join instead of testing membership.
+    One query per facet, whatever the number of proposals (as Datasette does), over the ids of
+    the proposals that the other filters give. `public` says whether `base` is the published
+    proposals (True) or all of them (False): with no filter in play, the counts then leave out
+    the few drafts, or nothing, instead of looking up every proposal.
     """
     data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     day = filterset.day
     if day is not None:
         public = None  # `base` holds only what had been reported by then: test membership
 
-    def active(facet: str | None) -> dict:
+    def matching(facet: str | None) -> QuerySet | None:
+        """The proposals that every filter but this facet's gives; None if that is every
+        visible proposal (and `public` says which they are)."""
         # The parameters given (filter_proposals dropped empty ones), not their cleaned values.
-        return {
+        filters = {
             name: value
             for name, value in data.items()
             if name not in {facet, "sort"} and name in filterset.data
         }
-
-    def within(facet: str | None, field: str) -> Q:
-        """Rows of proposals that every filter but this facet's gives (the filters are valid).
-
-        With no filter in play that is every visible proposal: a join, not `IN (subquery)`.
-        """
-        filters = active(facet)
         if not filters:
-            return (
-                Q(**{f"{field}__in": base.order_by().values("pk")})
-                if public is None
-                else (Q(**{f"{field}__is_published": True}) if public else Q())
-            )
+            return None if public is not None else base
         queryset = base
         for name, value in filters.items():
             queryset = filterset.filters[name].filter(queryset, value)
-        return Q(**{f"{field}__in": queryset.order_by().values("pk")})
+        return queryset
 
-    status, proposals = ("status", Proposal.objects) if day is None else ("status_then", base)
+    def visible(field: str) -> Q:
+        """Rows (whose proposal is `field`) of every visible proposal: all but the few drafts."""
+        return (
+            ~Q(**{f"{field}__in": Proposal.objects.filter(is_published=False)}) if public else Q()
+        )
+
+    def within(facet: str | None, field: str) -> Q:
+        """Rows (whose proposal is `field`) of the proposals that `matching(facet)` gives."""
+        proposals = matching(facet)
+        if proposals is None:
+            return visible(field)
+        return Q(**{f"{field}__in": proposals.order_by().values("pk")})
+
+    status, proposals = "status" if day is None else "status_then", matching("status")
     status_counts = dict(
-        proposals.filter(within("status", "pk") if active("status") else Q())
-        .filter(Q(is_published=True) if public else Q())
+        (base if proposals is None else proposals)
         .order_by()
         .values_list(status)
         .annotate(n=Count("*"))
@@ -280,23 +306,26 @@ def facets(
         if day is None
         else (as_of.preconditions_on(day), "status_then")
     )
-    precondition_counts = count_pairs(
+    precondition_counts = count_proposals(
         preconditions.filter(within("precondition", "proposal"))
         .order_by()
         .values_list(status, "proposal_id")
-        .distinct(),
-        status,
     )
+    proposals = matching("actor")
+
+    def among(field: str) -> Q:
+        # Backers and contributors are of the same proposals: their ids are looked up once.
+        if proposals is None:
+            return visible(field)
+        return Q(**{f"{field}__in": RawSQL("SELECT pk FROM matching", ())})
+
     backers = (
-        backing(day)
-        .filter(within("actor", "proposal"))
-        .order_by()
-        .values_list("actor_id", "proposal_id")
+        backing(day).filter(among("proposal")).order_by().values_list("actor_id", "proposal_id")
     )
-    contributors = Layer.contributors.through.objects.filter(
-        within("actor", "layer__proposal")
-    ).values_list("actor_id", "layer__proposal_id")
-    actor_counts = count_pairs(backers.union(contributors), "actor_id")
+    contributors = Layer.contributors.through.objects.filter(among("layer__proposal")).values_list(
+        "actor_id", "layer__proposal_id"
+    )
+    actor_counts = count_proposals(backers.union(contributors, all=True), matching=proposals)
 
     selected_status = set(data.get("status") or [])
     selected_layers = {kind.slug for kind in data.get("layer") or []}

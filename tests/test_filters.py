@@ -156,3 +156,85 @@ def test_facet_counts_follow_every_edit_despite_the_cache(client, seeded):
     assert counts(client.get("/proposals/"), "layer")["naval"] == 2
     layer.contributors.add(ActorFactory(slug="newcomer"))
     assert counts(client.get("/proposals/"), "actor")["newcomer"] == 1
+
+
+def test_readers_counts_leave_out_drafts_which_analysts_see(client, analyst):
+    backer, other = ActorFactory(slug="backer"), ActorFactory(slug="other")
+    for published, proponent in [(True, backer), (False, other)]:
+        proposal = ProposalFactory(is_published=published, proponents=[proponent])
+        LayerFactory(proposal=proposal, kind=layer_kind("air"), contributors=[backer])
+        PreconditionFactory(proposal=proposal, status="met")
+    reader = client.get("/proposals/")
+    assert counts(reader, "status")["floated"] == 1
+    assert counts(reader, "layer")["air"] == 1
+    assert counts(reader, "precondition")["met"] == 1
+    assert (counts(reader, "actor")["backer"], counts(reader, "actor")["other"]) == (1, 0)
+    client.force_login(analyst)
+    response = client.get("/proposals/")
+    assert counts(response, "status")["floated"] == 2
+    assert counts(response, "layer")["air"] == 2
+    assert counts(response, "precondition")["met"] == 2
+    assert (counts(response, "actor")["backer"], counts(response, "actor")["other"]) == (2, 1)
+
+
+def test_a_drafts_match_is_not_counted_for_readers_with_filters_in_play(client, db):
+    for published in (True, False):
+        proposal = ProposalFactory(is_published=published, status="agreed")
+        LayerFactory(proposal=proposal, kind=layer_kind("naval"))
+    response = client.get("/proposals/?status=agreed&layer=naval")
+    assert counts(response, "status")["agreed"] == 1
+    assert counts(response, "layer")["naval"] == 1
+
+
+def test_each_facet_counts_within_every_other_filter_in_play(client, db):
+    a, b = ActorFactory(slug="a"), ActorFactory(slug="b")
+    rows = [
+        # title, status, layers, precondition statuses, backers
+        ("Every filter", "agreed", ["naval", "air"], ["met"], [a]),
+        ("Floated", "floated", ["naval"], ["met"], [a]),
+        ("No naval layer", "agreed", ["air"], ["met"], [a]),
+        ("Unmet", "agreed", ["naval"], ["unmet"], [b]),
+    ]
+    for title, status, kinds, preconditions, backers in rows:
+        proposal = ProposalFactory(title=title, status=status, proponents=backers)
+        for kind in kinds:
+            LayerFactory(proposal=proposal, kind=layer_kind(kind))
+        for precondition in preconditions:
+            PreconditionFactory(proposal=proposal, status=precondition)
+    response = client.get("/proposals/?status=agreed&layer=naval&precondition=met")
+    assert titles(response) == ["Every filter"]
+    assert counts(response, "status") == {
+        "floated": 1,
+        "under_discussion": 0,
+        "agreed": 1,
+        "operational": 0,
+        "shelved": 0,
+    }
+    assert counts(response, "layer")["naval"] == 1 and counts(response, "layer")["air"] == 1
+    assert counts(response, "precondition") == {"unmet": 1, "in_progress": 0, "met": 1}
+    assert (counts(response, "actor")["a"], counts(response, "actor")["b"]) == (1, 0)
+    # With an actor too: the status counts keep it, the actor counts leave it out.
+    response = client.get("/proposals/?status=agreed&layer=naval&precondition=met&actor=b")
+    assert titles(response) == []
+    assert counts(response, "status")["agreed"] == 0
+    assert (counts(response, "actor")["a"], counts(response, "actor")["b"]) == (1, 0)
+    response = client.get("/proposals/?status=agreed&layer=naval&actor=b")
+    assert counts(response, "precondition") == {"unmet": 1, "in_progress": 0, "met": 0}
+
+
+def test_a_proposal_counts_once_however_many_of_its_records_match(client, db):
+    both = ActorFactory(slug="both")
+    # Ids on either side of 64 and its multiples, as the counts group proposals by their ids.
+    for pk in (1, 62, 63, 64, 65, 127, 128, 200):
+        proposal = ProposalFactory(id=pk, proponents=[both])
+        for kind in ("air", "naval"):
+            LayerFactory(proposal=proposal, kind=layer_kind(kind), contributors=[both])
+        for status in ("met", "met", "unmet"):
+            PreconditionFactory(proposal=proposal, status=status)
+    response = client.get("/proposals/")
+    assert counts(response, "precondition") == {"unmet": 8, "in_progress": 0, "met": 8}
+    assert counts(response, "actor")["both"] == 8
+    assert counts(response, "layer")["air"] == 8
+    response = client.get("/proposals/?layer=air&layer=naval&precondition=met")
+    assert counts(response, "actor")["both"] == 8
+    assert counts(response, "precondition") == {"unmet": 8, "in_progress": 0, "met": 8}

@@ -122,6 +122,10 @@ class Proposal(VersionedModel):
             models.Index(fields=["title", "id"], name="proposal_title_idx"),
             models.Index(fields=["status", "title", "id"], name="proposal_status_idx"),
             models.Index(fields=["first_reported", "id"], name="proposal_first_reported_idx"),
+            # The list's status filter and counts, read from the index alone.
+            models.Index(
+                fields=["status", "is_published", "id"], name="proposal_status_published_idx"
+            ),
             # The workspace's queues: published proposals least recently reviewed first, and
             # drafts newest first.
             models.Index(
@@ -271,6 +275,8 @@ class Layer(VersionedModel):
         constraints = [
             models.UniqueConstraint(fields=["proposal", "kind"], name="one_layer_per_kind"),
         ]
+        # The list's layer filter, from the index alone.
+        indexes = [models.Index(fields=["kind", "proposal"], name="layer_kind_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} layer of {self.proposal}"
@@ -343,6 +349,11 @@ class Precondition(VersionedModel):
             models.CheckConstraint(
                 condition=~Q(depends_on=models.F("pk")), name="precondition_not_own_dependency"
             ),
+        ]
+        # The list's precondition filter, and the statuses of given proposals' preconditions.
+        indexes = [
+            models.Index(fields=["status", "proposal"], name="precondition_status_idx"),
+            models.Index(fields=["proposal", "status"], name="precondition_proposal_idx"),
         ]
 
     def __str__(self) -> str:
