@@ -135,6 +135,9 @@ else:
     # (tcp_user_timeout), and the keepalives find a dead one while it is idle.
     timeout = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
     DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # The as-of pages' correlated subqueries are estimated costly enough for PostgreSQL to
+        # compile them to machine code, which takes longer (50-100 ms) than running them.
+        options="-c jit=off",
         connect_timeout=timeout,
         tcp_user_timeout=timeout * 1000,
         keepalives=1,

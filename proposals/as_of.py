@@ -40,9 +40,11 @@ def reported_by(proposals: QuerySet, day: dt.date) -> QuerySet:
 
 
 def _status_on(day: dt.date, **target) -> Coalesce:
+    # One change per day at most (the model's constraints), so the day alone orders them, and
+    # the index on (precondition or proposal, changed_on) answers without a sort.
     changes = StatusChange.objects.filter(**target).order_by()
-    latest = changes.filter(changed_on__lte=day).order_by("-changed_on", "-pk").values("status")
-    first = changes.order_by("changed_on", "pk").values("status")  # before its first change
+    latest = changes.filter(changed_on__lte=day).order_by("-changed_on").values("status")
+    first = changes.order_by("changed_on").values("status")  # before its first change
     return Coalesce(Subquery(latest[:1]), Subquery(first[:1]), F("status"))
 
 
