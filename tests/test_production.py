@@ -205,7 +205,14 @@ def test_served_pages_fragments_csv_and_static_files_carry_every_header(served):
     html = page.body.decode()
     assert "Ceasefire Monitor" in html and inline_code(html) == []
     assert_policy_headers(page)
-    for cookie in page.headers.get_all("Set-Cookie"):
+    # A reader's page sets no cookie (so caches may share it); the sign-in form's CSRF cookie
+    # carries every flag.
+    assert page.headers.get_all("Set-Cookie") is None
+    assert page.getheader("Cache-Control") == "public, max-age=60, stale-while-revalidate=300"
+    sign_in = served.get("/accounts/login/")
+    cookies = sign_in.headers.get_all("Set-Cookie")
+    assert cookies and sign_in.getheader("Cache-Control").startswith("max-age=0")
+    for cookie in cookies:
         assert "; Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
 
     fragment = served.get("/proposals/?q=drones", **{"HX-Request": "true"})

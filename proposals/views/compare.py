@@ -1,6 +1,7 @@
 """Proposals side by side: /compare/?p=<slug>&p=<slug> (two to four)."""
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 from django.core.validators import slug_re
@@ -14,11 +15,14 @@ from ..models import LayerKind, is_analyst
 from .detail import PROPOSALS, detail_contexts
 
 MIN_PROPOSALS, MAX_PROPOSALS = 2, 4
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
-    slugs = list(dict.fromkeys(slug for slug in request.GET.getlist("p") if slug.strip()))
+    # Control characters (a NUL, say) can be in no address, nor shown back in a page.
+    asked = (CONTROL.sub("", slug) for slug in request.GET.getlist("p"))
+    slugs = list(dict.fromkeys(slug for slug in asked if slug.strip()))
     day, problem = as_of.parse(request.GET)
     analyst = is_analyst(request.user)
     # Only what could be an address is looked up; anything else (a NUL byte, say) is not found.
