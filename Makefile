@@ -44,20 +44,32 @@ test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
 	$(PY) -m pytest
 
-# Pages at scale on PostgreSQL (BENCH_DATABASE_URL, 10,000 proposals), then the layers export
-# at 10,000 and 100,000 rows (BENCH_EXPORT_DATABASE_URL, 34,000 proposals), then a load test: wrk
-# with 32 connections for 30 s against `make serve` on the first database. All figures go to
-# bench-results.json. The load test needs wrk (apt-get install wrk).
+# Pages at scale on PostgreSQL (BENCH_DATABASE_URL, 10,000 proposals): from the page cache,
+# rendered, and with every cache cold; then the layers export at 10,000 and 100,000 rows
+# (BENCH_EXPORT_DATABASE_URL, 34,000 proposals); then wrk against `make serve` on the first
+# database (32 connections, 30 s); then two `make serve` sharing one Redis (BENCH_CACHE_URL, a
+# database of its own that is emptied first), wrk on both while an analyst saves through one and
+# reads back from the other, and each worker's memory; then Ceasefire Monitor beside Datasette on
+# one SQLite file (var/bench.sqlite3; Datasette in var/datasette-venv, both made once). Every step
+# runs even when one before it counted errors; bench_goals.py then prints the goals beside the
+# figures and fails if a step broke. All figures go to bench-results.json. About 15 minutes; needs
+# wrk (apt-get install wrk) and Redis.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench
 BENCH_EXPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench_export
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/7
 bench: $(VENV)/.installed-dev
 	@command -v wrk >/dev/null || { echo "make bench: the load test needs wrk (apt-get install wrk)." >&2; exit 1; }
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --proposals 10000 --output bench-results.json
 	DATABASE_URL=$(BENCH_EXPORT_DATABASE_URL) $(PY) manage.py bench --proposals 34000 \
 		--export-rows 10000 100000 --output bench-results.json
-	$(PY) scripts/loadtest.py --database-url $(BENCH_DATABASE_URL) --connections 32 --duration 30 \
+	-$(PY) scripts/loadtest.py --database-url $(BENCH_DATABASE_URL) --connections 32 --duration 30 \
 		--output bench-results.json
+	-$(PY) scripts/bench_servers.py --database-url $(BENCH_DATABASE_URL) --cache-url $(BENCH_CACHE_URL) \
+		--connections 16 --duration 30 --output bench-results.json
+	-$(PY) scripts/bench_datasette.py --cache-url $(BENCH_CACHE_URL) --duration 20 \
+		--output bench-results.json
+	$(PY) scripts/bench_goals.py bench-results.json
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -30,7 +30,8 @@ def snapshot(objects) -> list:
 
 
 def by_id(rows: list) -> list:
-    return sorted(rows, key=lambda row: (row[0], row[1].get("id")))
+    # The whole record breaks ties: an actor comes once per role it has.
+    return sorted(rows, key=lambda row: (row[0], row[1].get("id"), repr(row)))
 
 
 def same(prepared: Prepared, *args) -> None:

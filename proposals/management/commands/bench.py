@@ -1,7 +1,11 @@
 """Measure the pages at scale: SQL queries and server time per page, as a table and as JSON.
 
 `make bench` runs it against a PostgreSQL database that it fills with demo proposals first.
-The time is measured around Django's request handling (no network), over repeated requests.
+The time is measured around Django's request handling (no network), over repeated requests, in
+three ways: a reader's repeat request (served from the page cache), the page rendered with every
+other cache warm (a request with a session cookie, which the page cache never serves), and the
+page with every cache cold (cleared before each request). Then the proposal page rendered for many
+different proposals, the cache cleared once before them.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ PAGES = [
     ("changes feed", "/feeds/changes.atom"),
     ("data releases", "/data/"),
 ]
-# Pages for analysts, measured signed in as one.
+# Pages for analysts, measured signed in as one (never from the page cache).
 ANALYST_PAGES = [
     ("workspace", "/workspace/"),
     ("workspace p. 5", "/workspace/?unsourced_page=5&stale_page=5"),
@@ -78,6 +82,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--proposals", type=int, default=10_000)
         parser.add_argument("--repeat", type=int, default=30)
+        parser.add_argument(
+            "--different-proposals",
+            type=int,
+            default=200,
+            metavar="N",
+            help="How many different proposal pages to render, each once, with a cold cache.",
+        )
         parser.add_argument("--output", default="bench-results.json")
         parser.add_argument(
             "--export-rows",
@@ -87,7 +98,15 @@ class Command(BaseCommand):
             help="Instead of the pages, time /export/layers.csv for its first N rows.",
         )
 
-    def handle(self, *args, proposals: int, repeat: int, output: str, **options) -> None:
+    def handle(
+        self,
+        *args,
+        proposals: int,
+        repeat: int,
+        output: str,
+        different_proposals: int,
+        **options,
+    ) -> None:
         self.prepare(proposals)
         if options["export_rows"]:
             self.bench_exports(options["export_rows"], output)
@@ -108,7 +127,9 @@ class Command(BaseCommand):
             analyst = Client()
             analyst.force_login(self.analyst())
             for name, url in ANALYST_PAGES:
-                results.append(self.measure(analyst, name, url, repeat))
+                results.append(self.measure(analyst, name, url, repeat, signed_in=True))
+            slugs = demo.values_list("slug", flat=True)[2 : 2 + different_proposals]
+            different = self.measure_different(client, list(slugs))
         report = {
             "database": connection.vendor,
             "proposals": Proposal.objects.count(),
@@ -116,6 +137,7 @@ class Command(BaseCommand):
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {settings.DATABASES['default']['ENGINE']}",
             "pages": results,
+            "proposal_pages_cold": different,
         }
         Path(output).write_text(json.dumps(report, indent=2) + "\n")
         self.print_table(report)
@@ -187,18 +209,18 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
 
-    def measure(self, client: Client, name: str, url: str, repeat: int) -> dict:
+    def measure(
+        self, client: Client, name: str, url: str, repeat: int, signed_in: bool = False
+    ) -> dict:
+        """p50 of `url` asked again (from the page cache), rendered with the other caches warm,
+        and with every cache cleared."""
         for _ in range(3):  # warm caches and connections
             client.get(url)
-        timings = []
-        for _ in range(repeat):
-            reset_queries()  # the query log is bounded; a full one would count nothing
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                response = client.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
-            query_count = len(queries)  # read now: the log is reset by the next request
-        timings.sort()
+        timings, query_count, response = self.timed(client, url, repeat)
+        if signed_in:  # never from the page cache: every request is rendered
+            rendered, rendered_queries = timings, query_count
+        else:
+            rendered, rendered_queries, _ = self.timed(Client(), url, repeat, session_cookie=True)
         # The same page with an empty cache: the first view after any change to the data.
         cold = []
         for _ in range(max(5, repeat // 3)):
@@ -207,29 +229,85 @@ class Command(BaseCommand):
             client.get(url)
             cold.append((time.perf_counter() - started) * 1000)
         return {
-            "p50_uncached_ms": round(statistics.median(cold), 1),
             "page": name,
             "url": url,
             "status": response.status_code,
             "queries": query_count,
             "p50_ms": round(statistics.median(timings), 1),
             "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
+            "queries_rendered": rendered_queries,
+            "p50_rendered_ms": round(statistics.median(rendered), 1),
+            "p50_uncached_ms": round(statistics.median(cold), 1),
             "bytes": len(response.content),
+        }
+
+    def timed(
+        self, client: Client, url: str, repeat: int, session_cookie: bool = False
+    ) -> tuple[list[float], int, object]:
+        """Sorted milliseconds of `repeat` requests, and the queries and response of the last.
+
+        With `session_cookie`, each request carries a session cookie that names no session: the
+        page cache never serves nor stores such a request (it may be someone's own), and the
+        page is rendered for an anonymous reader (proposals.http_cache)."""
+        timings = []
+        for _ in range(repeat):
+            if session_cookie:  # set again: the response to a session-less cookie deletes it
+                client.cookies[settings.SESSION_COOKIE_NAME] = "bench"
+            reset_queries()  # the query log is bounded; a full one would count nothing
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            query_count = len(queries)  # read now: the log is reset by the next request
+        return sorted(timings), query_count, response
+
+    def measure_different(self, client: Client, slugs: list[str]) -> dict:
+        """The proposal page for many proposals, each once, after the cache is cleared: what
+        readers arriving on different pages after a change get."""
+        cache.clear()
+        timings, queries, statuses = [], [], set()
+        for slug in slugs:
+            reset_queries()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(f"/proposals/{slug}/")
+                timings.append((time.perf_counter() - started) * 1000)
+            queries.append(len(captured))
+            statuses.add(response.status_code)
+        timings.sort()
+        return {
+            "proposals": len(slugs),
+            "statuses": sorted(statuses),
+            "queries_p50": statistics.median(queries),
+            "p50_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
         }
 
     def print_table(self, report: dict) -> None:
         self.stdout.write(
             f"\n{report['proposals']} proposals on {report['database']}, "
-            f"{report['repeat']} requests per page\n"
+            f"{report['repeat']} requests per page: a reader's repeat request (from the page cache, "
+            "for the pages it keeps), the page rendered with the other caches warm, and with "
+            "every cache cold. Analysts' pages are never cached.\n"
         )
+        groups = f"{'':25} {'from the page cache':>23}  {'rendered':>16}  {'cold':>7}"
         header = (
-            f"{'page':<15} {'status':>6} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'uncached p50':>12}  url"
+            f"{'page':<18} {'status':>6} {'queries':>7} {'p50 ms':>7} {'p95 ms':>7}  "
+            f"{'queries':>7} {'p50 ms':>8}  {'p50 ms':>7}  url"
         )
+        self.stdout.write(groups)
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for row in report["pages"]:
             self.stdout.write(
-                f"{row['page']:<15} {row['status']:>6} {row['queries']:>7} "
-                f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p50_uncached_ms']:>12}  {row['url']}"
+                f"{row['page']:<18} {row['status']:>6} {row['queries']:>7} {row['p50_ms']:>7} "
+                f"{row['p95_ms']:>7}  {row['queries_rendered']:>7} {row['p50_rendered_ms']:>8}  "
+                f"{row['p50_uncached_ms']:>7}  {row['url']}"
             )
+        different = report["proposal_pages_cold"]
+        self.stdout.write(
+            f"\nThe proposal page for {different['proposals']} different proposals, each once, "
+            f"the cache cleared before the first: p50 {different['p50_ms']} ms, p95 "
+            f"{different['p95_ms']} ms, {different['queries_p50']} queries (p50), "
+            f"status {', '.join(map(str, different['statuses']))}"
+        )
