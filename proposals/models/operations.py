@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ..prepared import Prepared
 from .actors import Commitment, Position
 from .evidence import Citation
 from .proposals import Layer, Precondition, Proposal, ProposalRelation
@@ -89,8 +90,9 @@ class DataVersion(models.Model):
 
     @classmethod
     def state(cls) -> tuple[int, dt.datetime | None]:
-        """The version and when it was reached, in one query."""
-        return cls.objects.filter(pk=1).values_list("value", "changed_at").first() or (0, None)
+        """The version and when it was reached, in one query (every public request asks)."""
+        rows = _STATE()
+        return (rows[0].value, rows[0].changed_at) if rows else (0, None)
 
     @classmethod
     def bump(cls) -> None:
@@ -102,6 +104,10 @@ class DataVersion(models.Model):
         from ..cached import forget_version
 
         forget_version()
+
+
+# Compiled once per process: the query costs less than Django's building it.
+_STATE = Prepared(lambda: DataVersion.objects.filter(pk=1))
 
 
 class WorkspaceVisit(models.Model):

@@ -241,7 +241,12 @@ def citations_of_pages(pages: list[dict[str, list]]) -> list[Citation]:
         list(dict.fromkeys(record.pk for shown in pages for record in shown.get(claim, [])))
         for claim in CLAIMS
     ]
-    return CITATIONS(*ids)
+    if not any(ids):
+        return []
+    # One length for every kind (no record has id 0), so that the query has a few shapes, not
+    # one per combination of lengths, each compiled anew.
+    longest = max(len(pks) for pks in ids)
+    return CITATIONS(*[pks + [0] * (longest - len(pks)) for pks in ids])
 
 
 def group(records: Iterable, key: str, ids: list[int]) -> dict[int, list]:
