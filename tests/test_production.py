@@ -135,31 +135,37 @@ def served(tmp_path_factory):
         run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
         run([sys.executable, "manage.py", "seed"], env)
 
-        port = free_port()
-        log = tmp / "serve.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                ["make", "--no-print-directory", "serve", f"PORT={port}"],
-                cwd=BASE_DIR,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        cleanup.callback(process.wait, timeout=30)
-        cleanup.callback(os.killpg, process.pid, signal.SIGTERM)
-        server = Served(port, log, relay, env, name)
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if server.get("/healthz", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
+        process, server = start_serve(env, tmp / "serve.log", cleanup, relay, name)
+        wait_until_up(process, server, time.monotonic() + 120)
         yield server
+
+
+def start_serve(env: dict, log: Path, cleanup, relay=None, dbname=None):
+    """`make serve` on a free port, stopped when `cleanup` (an ExitStack) closes."""
+    port = free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "serve", f"PORT={port}"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    cleanup.callback(process.wait, timeout=30)
+    cleanup.callback(os.killpg, process.pid, signal.SIGTERM)
+    return process, Served(port, log, relay, env, dbname)
+
+
+def wait_until_up(process: subprocess.Popen, server: Served, deadline: float) -> None:
+    """Until /healthz answers 200; failing with the server's output if it stops or never does."""
+    while True:
+        assert process.poll() is None, server.log.read_text()
+        with contextlib.suppress(OSError):
+            if server.get("/healthz", timeout=2).status == 200:
+                return
+        assert time.monotonic() < deadline, server.log.read_text()
+        time.sleep(0.3)
 
 
 def test_make_serve_refuses_to_start_without_its_settings():

@@ -7,11 +7,8 @@ asks the second.
 """
 
 import contextlib
-import os
 import re
-import signal
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -22,16 +19,16 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from .test_production import (
-    BASE_DIR,
     DB,
     HOST,
     ON_POSTGRES,
     UN,
     Served,
-    free_port,
     postgres_connection,
     production_env,
     run,
+    start_serve,
+    wait_until_up,
 )
 
 REDIS = ("127.0.0.1", 6379)
@@ -79,7 +76,11 @@ class Form(HTMLParser):
             self.fields[attrs["name"]] = attrs.get("value") or "on"
         elif tag == "select":
             self.select = attrs["name"]
-        elif tag == "option" and self.select and ("selected" in attrs or self.select not in self.fields):
+        elif (
+            tag == "option"
+            and self.select
+            and ("selected" in attrs or self.select not in self.fields)
+        ):
             self.fields[self.select] = attrs.get("value") or ""
         elif tag == "textarea":
             self.textarea = attrs["name"]
@@ -162,32 +163,19 @@ def two_servers(tmp_path_factory):
             [sys.executable, "manage.py", "createanalyst", "editor", "--name", "Eda Editor"],
             env | {"ANALYST_PASSWORD": PASSWORD},
         )
-        servers = []
-        for n in (1, 2):
-            port, log = free_port(), tmp / f"serve-{n}.log"
+        servers = [
             # Each server its own machine: its own collected static files.
-            own = env | {"DJANGO_STATIC_ROOT": str(tmp / f"static-{n}")}
-            with log.open("w") as out:
-                process = subprocess.Popen(
-                    ["make", "--no-print-directory", "serve", f"PORT={port}"],
-                    cwd=BASE_DIR,
-                    env=own,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            cleanup.callback(process.wait, timeout=30)
-            cleanup.callback(os.killpg, process.pid, signal.SIGTERM)
-            servers.append((process, Served(port, log, None, env, name)))
+            start_serve(
+                env | {"DJANGO_STATIC_ROOT": str(tmp / f"static-{n}")},
+                tmp / f"serve-{n}.log",
+                cleanup,
+                dbname=name,
+            )
+            for n in (1, 2)
+        ]
         deadline = time.monotonic() + 120
         for process, server in servers:
-            while True:
-                assert process.poll() is None, server.log.read_text()
-                with contextlib.suppress(OSError):
-                    if server.get("/healthz", timeout=2).status == 200:
-                        break
-                assert time.monotonic() < deadline, server.log.read_text()
-                time.sleep(0.3)
+            wait_until_up(process, server, deadline)
         yield [server for _, server in servers]
 
 
