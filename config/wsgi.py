@@ -16,3 +16,27 @@ if not settings.DEBUG:
         sys.exit(f"Refusing to start: set {' and '.join(missing)} (see README.md, 'Settings').")
 
 application = get_wsgi_application()
+
+
+def warm_up() -> None:
+    """Compile the site's templates and URL patterns and read the build digest, at start rather
+    than in the first requests. gunicorn loads the app before it forks its workers
+    (`preload_app`), so a new worker, or one recycled after its share of requests, starts with
+    them done and serves its first requests as fast as the others."""
+    from django.db import connections
+    from django.template import engines
+    from django.urls import get_resolver
+
+    from proposals.cached import build
+
+    get_resolver().reverse_dict  # noqa: B018 (populates the resolver's caches)
+    engine = engines["django"]
+    folder = settings.BASE_DIR / "templates"
+    for path in sorted(folder.rglob("*.html")):
+        engine.get_template(path.relative_to(folder).as_posix())
+    build()
+    connections.close_all()  # a connection must not be shared by the forked workers
+
+
+if not settings.DEBUG:
+    warm_up()

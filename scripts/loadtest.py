@@ -3,8 +3,11 @@ CSV export. Run by `make bench` after it has filled the bench database; on its o
 
     .venv/bin/python scripts/loadtest.py --database-url postgres://postgres@127.0.0.1/ceasefire_bench
 
-It starts `make serve` with production settings on a free port, waits for /healthz, runs wrk with
-CONNECTIONS connections for DURATION seconds, cycling through the four addresses, and reports
+It starts `make serve` with production settings on a free port, waits for /healthz, warms it up
+with the same load for WARMUP seconds (not counted: each new worker connects to the database,
+compiles its templates and fills its own page cache first, which a server that has been running
+has done), then runs wrk with CONNECTIONS connections for DURATION seconds, cycling through the
+four addresses, and reports
 requests per second, p50 and p99 latency and errors as wrk measured them, then per address the
 server's own time from gunicorn's access log. The figures go into bench-results.json as "load".
 """
@@ -23,6 +26,7 @@ def main() -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=30, help="seconds")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of load not counted")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--output", default="bench-results.json")
     args = parser.parse_args()
@@ -31,9 +35,18 @@ def main() -> int:
         paths = mix_paths(server.port)
         workers = server.booted_workers()
         script = wrk_script(server.work, list(paths.values()))
+        if args.warmup:
+            run_wrk(
+                server.port,
+                script,
+                connections=args.connections,
+                threads=args.threads,
+                duration=args.warmup,
+            )
         log_start = server.log_size()
         print(
-            f"wrk: {args.connections} connections, {args.threads} threads, {args.duration} s, "
+            f"wrk: {args.connections} connections, {args.threads} threads, {args.duration} s "
+            f"after {args.warmup} s of warm-up, "
             f"against make serve ({workers} gunicorn workers) on 127.0.0.1:{server.port}",
             flush=True,
         )
@@ -53,6 +66,7 @@ def main() -> int:
     report = {
         "connections": args.connections,
         "threads": args.threads,
+        "warmup_seconds": args.warmup,
         "workers": workers,
         **measured,
         "paths": {},

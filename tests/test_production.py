@@ -329,3 +329,64 @@ def test_servers_starting_together_migrate_one_at_a_time(served):
         assert "No migrations to apply." in output
     finally:
         holder.close()
+
+
+def test_a_connection_is_kept_alive_between_requests(served):
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    try:
+        used = set()
+        for path in ("/", f"/proposals/{UN}/", "/export/layers.csv", "/healthz"):
+            connection.request("GET", path, headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, path
+            assert response.getheader("Connection") != "close", path
+            used.add(connection.sock.getsockname())
+        assert len(used) == 1  # one connection for all four
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the stuck request waits on a PostgreSQL lock")
+def test_a_stuck_request_holds_no_one_else_up_and_ends_its_worker(served, tmp_path):
+    """While one worker is stuck, new readers go to the free one; past `timeout` the stuck
+    worker ends and gunicorn starts another (config/workers.py)."""
+    env = served.env | {"WEB_CONCURRENCY": "2", "GUNICORN_CMD_ARGS": "--timeout 4"}
+    with contextlib.ExitStack() as cleanup:
+        process, server = start_serve(env, tmp_path / "serve.log", cleanup)
+        wait_until_up(process, server, time.monotonic() + 120)
+        holder = postgres_connection(served.dbname)
+        cleanup.callback(holder.close)
+        holder.autocommit = False
+        holder.execute("LOCK TABLE proposals_proposal IN ACCESS EXCLUSIVE MODE")
+
+        stuck = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        cleanup.callback(stuck.close)
+        stuck.sendall(
+            f"GET /proposals/?q=stuck HTTP/1.1\r\nHost: {HOST}\r\n"
+            "X-Forwarded-Proto: https\r\n\r\n".encode()
+        )
+        sent = time.monotonic()
+        waiting = "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted"
+        observer = postgres_connection(served.dbname)
+        cleanup.callback(observer.close)
+        deadline = time.monotonic() + 20
+        while observer.execute(waiting, ["proposals_proposal"]).fetchone()[0] == 0:
+            assert time.monotonic() < deadline, "the request never waited on the lock"
+            time.sleep(0.1)
+
+        # New readers, each on a new connection, are answered by the free worker at once.
+        for _ in range(6):
+            started = time.monotonic()
+            assert server.get("/healthz", timeout=3).status == 200
+            assert time.monotonic() - started < 2
+
+        # Past the timeout the stuck worker ends: its connection closes without an answer.
+        assert stuck.recv(1024) == b""
+        assert 4 < time.monotonic() - sent < 15
+        holder.rollback()
+        lines = server.wait_for_log("Request still running after")
+        assert any("CRITICAL" in line and "GET /proposals/" in line for line in lines)
+
+        # gunicorn has started another worker: both answer again.
+        assert [server.get("/proposals/?q=drones").status for _ in range(4)] == [200] * 4
