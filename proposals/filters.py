@@ -19,7 +19,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from . import as_of
-from .models import Actor, Layer, LayerKind, Precondition, PreconditionStatus, Proposal
+from .models import (
+    Actor,
+    Involvement,
+    Layer,
+    LayerKind,
+    Precondition,
+    PreconditionStatus,
+    Proposal,
+)
 from .search import search
 
 SORTS = {
@@ -155,6 +163,8 @@ def backing(day: dt.date | None) -> QuerySet:
 
 def proposals_of_actor(actor: Actor, day: dt.date | None = None) -> QuerySet:
     """The ids of the proposals an actor backs (as of `day`) or contributes a layer to."""
+    if day is None:
+        return Involvement.objects.filter(actor=actor).values("proposal")
     backs = backing(day).filter(actor=actor).order_by().values("proposal")
     contributes = Layer.contributors.through.objects.filter(actor=actor).values("layer__proposal")
     # One set, not `IN backs OR IN contributes`: PostgreSQL then knows it is a few hundred ids.
@@ -230,6 +240,25 @@ def count_proposals(rows: QuerySet, matching: QuerySet | None = None) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return {value: int(count) for value, count in cursor.fetchall()}
+
+
+def counts_then(day: dt.date, proposals: QuerySet | None, visible) -> dict[int, int]:
+    """{actor: number of proposals} it backed on `day` or contributes to, among `proposals`
+    (None: every visible one, which `visible(field)` selects)."""
+
+    def among(field: str) -> Q:
+        # Backers and contributors are of the same proposals: their ids are looked up once.
+        if proposals is None:
+            return visible(field)
+        return Q(**{f"{field}__in": RawSQL("SELECT pk FROM matching", ())})
+
+    backers = (
+        backing(day).filter(among("proposal")).order_by().values_list("actor_id", "proposal_id")
+    )
+    contributors = Layer.contributors.through.objects.filter(among("layer__proposal")).values_list(
+        "actor_id", "layer__proposal_id"
+    )
+    return count_proposals(backers.union(contributors, all=True), matching=proposals)
 
 
 @dataclass
@@ -312,20 +341,16 @@ def facets(
         .values_list(status, "proposal_id")
     )
     proposals = matching("actor")
-
-    def among(field: str) -> Q:
-        # Backers and contributors are of the same proposals: their ids are looked up once.
-        if proposals is None:
-            return visible(field)
-        return Q(**{f"{field}__in": RawSQL("SELECT pk FROM matching", ())})
-
-    backers = (
-        backing(day).filter(among("proposal")).order_by().values_list("actor_id", "proposal_id")
-    )
-    contributors = Layer.contributors.through.objects.filter(among("layer__proposal")).values_list(
-        "actor_id", "layer__proposal_id"
-    )
-    actor_counts = count_proposals(backers.union(contributors, all=True), matching=proposals)
+    if day is None:  # today's backers and contributors: a row per actor and proposal
+        actor_counts = dict(
+            Involvement.objects.filter(within("actor", "proposal"))
+            .order_by()
+            .values_list("actor_id")
+            .annotate(n=Count("*"))
+            .values_list("actor_id", "n")
+        )
+    else:
+        actor_counts = counts_then(day, proposals, visible)
 
     selected_status = set(data.get("status") or [])
     selected_layers = {kind.slug for kind in data.get("layer") or []}

@@ -22,7 +22,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from . import writes
+from . import involvement, writes
 from .models import (
     Actor,
     Citation,
@@ -192,6 +192,7 @@ def deferred() -> Iterator[None]:
     if waiting.ids:
         writes.lock_proposals(waiting.ids)
         refresh(waiting.ids)
+        involvement.refresh(waiting.ids)
 
 
 def on_change(sender, instance, **kwargs) -> None:
@@ -226,6 +227,8 @@ def on_change(sender, instance, **kwargs) -> None:
     elif ids:
         writes.lock_proposals(ids)  # in the write path's order: an actor may concern many
         refresh(ids)
+        if isinstance(instance, (Proposal, Layer, Actor)):  # its backers or contributors
+            involvement.refresh(ids)
 
 
 def on_m2m_change(sender, instance, action, **kwargs) -> None:

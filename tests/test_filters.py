@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from proposals.models import Proposal
+from proposals.models import Involvement, Proposal
 
 from .conftest import HTMX
 from .factories import ActorFactory, LayerFactory, PreconditionFactory, ProposalFactory, layer_kind
@@ -238,3 +238,33 @@ def test_a_proposal_counts_once_however_many_of_its_records_match(client, db):
     response = client.get("/proposals/?layer=air&layer=naval&precondition=met")
     assert counts(response, "actor")["both"] == 8
     assert counts(response, "precondition") == {"unmet": 8, "in_progress": 0, "met": 8}
+
+
+def test_who_is_involved_in_a_proposal_follows_every_edit(client, db):
+    """The actor facet and filter read a derived table (Involvement): it must follow additions,
+    removals and deletions, on either side."""
+    first, second = ActorFactory(slug="first"), ActorFactory(slug="second")
+    proposal = ProposalFactory(proponents=[first])
+    layer = LayerFactory(proposal=proposal, kind=layer_kind("air"), contributors=[second])
+
+    def involved() -> set[str]:
+        return set(
+            Involvement.objects.filter(proposal=proposal).values_list("actor__slug", flat=True)
+        )
+
+    assert involved() == {"first", "second"}
+    assert titles(client.get("/proposals/?actor=second")) == [proposal.title]
+    proposal.proponents.remove(first)
+    assert involved() == {"second"}
+    assert counts(client.get("/proposals/"), "actor")["first"] == 0
+    layer.contributors.set([first])
+    assert involved() == {"first"}
+    assert titles(client.get("/proposals/?actor=second")) == []
+    layer.delete()
+    assert involved() == set()
+    assert titles(client.get("/proposals/?actor=first")) == []
+    assert counts(client.get("/proposals/"), "actor")["first"] == 0
+    proposal.proponents.add(second)
+    assert counts(client.get("/proposals/"), "actor")["second"] == 1
+    proposal.delete()
+    assert not Involvement.objects.exists()

@@ -177,7 +177,7 @@ class ProposalSummarySerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
     def get_layer_kinds(self, proposal) -> list[str]:
-        return [layer.kind.slug for layer in proposal.layers.all()]
+        return [kind.slug for kind in proposal.layer_kinds]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, proposal) -> str:

@@ -26,7 +26,7 @@ from .. import as_of
 from ..changes import LIMIT, MAX_LIMIT, cached_changes
 from ..filters import ProposalFilter, clean_query
 from ..models import Actor, ActorKind, Citation, Commitment, PreconditionStatus, Proposal
-from ..views.browse import for_listing, with_precondition_counts
+from ..views.browse import SEARCH_FIELDS, with_row_details
 from ..views.detail import backers_of, citations_of, relations_of, with_details
 from . import serializers as api
 
@@ -102,8 +102,8 @@ class ProposalList(generics.ListAPIView):
         return proposals
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        queryset = for_listing(self.filter_queryset(self.get_queryset()), self.day)
-        page = with_precondition_counts(self.paginate_queryset(queryset), self.day)
+        queryset = self.filter_queryset(self.get_queryset()).defer(*SEARCH_FIELDS)
+        page = with_row_details(self.paginate_queryset(queryset), self.day)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

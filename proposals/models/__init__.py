@@ -31,6 +31,7 @@ from .operations import DataVersion, ImportBatch, WorkspaceVisit, proposal_id_of
 from .proposals import (
     RESERVED_SLUGS,
     SLUG,
+    Involvement,
     Layer,
     LayerKind,
     Precondition,
@@ -68,6 +69,7 @@ __all__ = [
     "DataVersion",
     "Event",
     "ImportBatch",
+    "Involvement",
     "Layer",
     "LayerKind",
     "Precondition",

@@ -402,3 +402,22 @@ class Precondition(VersionedModel):
 @receiver(post_delete, sender=Proposal)
 def retire_slug(sender: type[Proposal], instance: Proposal, **kwargs: object) -> None:
     RetiredSlug.objects.get_or_create(slug=instance.slug)
+
+
+class Involvement(models.Model):
+    """Who is involved in a proposal today: its proponents and its layers' contributors, one row
+    per actor and proposal. Derived, not edited: proposals.involvement rewrites a proposal's rows
+    whenever its backers or layers change, in the same transaction. The list's actor facet
+    counts these rows instead of joining every backer and contributor on every count."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey("Actor", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "actor"], name="one_involvement")
+        ]
+        indexes = [models.Index(fields=["actor", "proposal"], name="involvement_actor_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} in {self.proposal_id}"

@@ -6,12 +6,14 @@ Every page issues a fixed number of SQL queries whatever the number of rows (tes
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -23,7 +25,6 @@ from .. import as_of
 from ..cached import per_data_version
 from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
-    Actor,
     Layer,
     LayerKind,
     Precondition,
@@ -36,40 +37,35 @@ from ..search import snippet
 from ..stances import SYMBOLS, commitment_totals, stance_matrix
 
 MATRIX_PER_PAGE = 25
+# What a proposal stores for search, which a row of a list does not show: not read.
+SEARCH_FIELDS = ("search_document", "search_vector")
 RECENT_COUNT = 8
 
 
-def for_listing(queryset: QuerySet, day: dt.date | None = None) -> QuerySet:
-    """Proposals with the layers and backers a row in a list or the matrix shows (with a `day`,
-    the backers then: whose stance in force that day proposed or supported it)."""
-    layers = Prefetch(
-        "layers", queryset=Layer.objects.select_related("kind").only("proposal", "kind")
-    )
-    if day is None:
-        backers = Prefetch("proponents", queryset=Actor.objects.only("name", "slug"))
-    else:
-        backers = Prefetch(
-            "positions",
-            queryset=as_of.backers_on(day).select_related("actor").order_by("actor__name"),
-            to_attr="backing_then",
-        )
-    return queryset.prefetch_related(layers, backers)
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """What a row in a list shows of an actor or a layer kind."""
+
+    slug: str
+    name: str
 
 
-def with_precondition_counts(
-    proposals: Iterable[Proposal], day: dt.date | None = None
-) -> list[Proposal]:
-    """Set preconditions_total and preconditions_met on one page of proposals, in one query, and
-    each proposal's backers and status (as of `day`, from for_listing and the queryset).
+def with_row_details(proposals: Iterable[Proposal], day: dt.date | None = None) -> list[Proposal]:
+    """Complete one page of proposals, in three queries whatever its length: each one's
+    preconditions_total, _met, _in_progress and _unmet with its bar, its layer kinds
+    (`layer_kinds`, `kind_ids`) and its backers; with a `day`, the backers and status then (the
+    queryset, from as_of.proposals_on, carries the status then).
 
-    Counting per page, not in the page query, keeps deep pages and every sort order cheap.
+    Counting per page, not in the page query, keeps deep pages and every sort order cheap; values,
+    not models, keep a page of rows cheap to build.
     """
     proposals = list(proposals)
+    ids = [proposal.pk for proposal in proposals]
     preconditions, status = Precondition.objects.all(), "status"
     if day is not None:
         preconditions, status = as_of.preconditions_on(day), "status_then"
     counts = (
-        preconditions.filter(proposal__in=[p.pk for p in proposals])
+        preconditions.filter(proposal__in=ids)
         .order_by()
         .values("proposal")
         .annotate(
@@ -78,14 +74,31 @@ def with_precondition_counts(
             in_progress=Count("pk", filter=Q(**{status: PreconditionStatus.IN_PROGRESS})),
         )
     )
+    kinds: dict[int, list[tuple[int, Ref]]] = defaultdict(list)
+    backers: dict[int, list[Ref]] = defaultdict(list)
+    by_proposal = {}
+    if ids:
+        by_proposal = {row["proposal"]: row for row in counts}
+        layers = Layer.objects.filter(proposal__in=ids).values_list(
+            "proposal_id", "kind_id", "kind__slug", "kind__name"
+        )  # in the layers' own order: by kind
+        for proposal_id, kind_id, slug, name in layers:
+            kinds[proposal_id].append((kind_id, Ref(slug, name)))
+        backing = (
+            Proposal.proponents.through.objects.all() if day is None else as_of.backers_on(day)
+        )
+        for proposal_id, slug, name in (
+            backing.filter(proposal__in=ids)
+            .order_by("actor__name", "actor_id")
+            .values_list("proposal_id", "actor__slug", "actor__name")
+        ):
+            backers[proposal_id].append(Ref(slug, name))
     for proposal in proposals:
-        if day is None:
-            proposal.backers = list(proposal.proponents.all())
-        else:
-            proposal.backers = [position.actor for position in proposal.backing_then]
+        if day is not None:
             proposal.status = proposal.status_then
-    by_proposal = {row["proposal"]: row for row in counts} if proposals else {}
-    for proposal in proposals:
+        proposal.backers = backers[proposal.pk]
+        proposal.layer_kinds = [kind for _, kind in kinds[proposal.pk]]
+        proposal.kind_ids = {kind_id for kind_id, _ in kinds[proposal.pk]}
         row = by_proposal.get(proposal.pk, {"total": 0, "met": 0, "in_progress": 0})
         proposal.preconditions_total, proposal.preconditions_met = row["total"], row["met"]
         proposal.preconditions_in_progress = row["in_progress"]
@@ -162,11 +175,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for value, label in Proposal.Status.choices
     ]
     kinds = list(LayerKind.objects.all())
-    paginator = Paginator(for_listing(visible.order_by("title", "pk"), day), MATRIX_PER_PAGE)
+    paginator = Paginator(visible.order_by("title", "pk").defer(*SEARCH_FIELDS), MATRIX_PER_PAGE)
     matrix_page = paginator.get_page(request.GET.get("matrix_page"))
     rows = [
-        {"proposal": proposal, "kinds": {layer.kind_id for layer in proposal.layers.all()}}
-        for proposal in with_precondition_counts(matrix_page, day)
+        {"proposal": proposal, "kinds": proposal.kind_ids}
+        for proposal in with_row_details(matrix_page, day)
     ]
     for row in rows:
         row["cells"] = [kind.pk in row["kinds"] for kind in kinds]
@@ -232,12 +245,14 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     filterset, problems = filter_proposals(request.GET, visible, day)
     if problem:
         problems.insert(0, problem)
-    paginator = Paginator(for_listing(filterset.qs, day), settings.PROPOSALS_PER_PAGE)
+    query = filterset.form.cleaned_data.get("q") if filterset.form.is_valid() else ""
+    # The search document is read only for the snippets of a search.
+    unread = SEARCH_FIELDS if not query else ("search_vector",)
+    paginator = Paginator(filterset.qs.defer(*unread), settings.PROPOSALS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     if request.GET.get("page") and str(page.number) != request.GET["page"]:
         problems.append(f"There is no page {request.GET['page']}; showing page {page.number}.")
-    page.object_list = with_precondition_counts(page.object_list, day)
-    query = filterset.form.cleaned_data.get("q") if filterset.form.is_valid() else ""
+    page.object_list = with_row_details(page.object_list, day)
     if query:
         for proposal in page.object_list:
             proposal.snippet = snippet(proposal.search_document, query)

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Max
 
-from proposals import search
+from proposals import involvement, search
 from proposals.models import (
     Actor,
     Citation,
@@ -369,4 +369,5 @@ class Command(BaseCommand):
         Citation.objects.bulk_create(citations, batch_size=BATCH)
         # Bulk inserts send no signals: write the search documents and mark the data as changed.
         search.refresh(proposal.pk for proposal in proposals)
+        involvement.refresh(proposal.pk for proposal in proposals)
         DataVersion.bump()
