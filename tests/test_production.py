@@ -351,9 +351,25 @@ def test_a_connection_is_kept_alive_between_requests(served):
 def test_a_stuck_request_holds_no_one_else_up_and_ends_its_worker(served, tmp_path):
     """While one worker is stuck, new readers go to the free one; past `timeout` the stuck
     worker ends and gunicorn starts another (config/workers.py)."""
-    env = served.env | {"WEB_CONCURRENCY": "2", "GUNICORN_CMD_ARGS": "--timeout 4"}
-    with contextlib.ExitStack() as cleanup:
-        process, server = start_serve(env, tmp_path / "serve.log", cleanup)
+    port = free_port()
+    env = served.env | {
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_CMD_ARGS": "--timeout 4",
+        "PORT": str(port),
+    }
+    with contextlib.ExitStack() as cleanup, (tmp_path / "serve.log").open("w") as log:
+        # gunicorn as `make serve` starts it, on the database and static files `served` prepared.
+        process = subprocess.Popen(
+            [Path(sys.executable).parent / "gunicorn", "--config", "config/gunicorn.conf.py"]
+            + ["config.wsgi"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        cleanup.callback(process.wait, timeout=30)
+        cleanup.callback(process.terminate)
+        server = Served(port, tmp_path / "serve.log", None, env, served.dbname)
         wait_until_up(process, server, time.monotonic() + 120)
         holder = postgres_connection(served.dbname)
         cleanup.callback(holder.close)
