@@ -10,21 +10,19 @@ from config.logs import FORMATTERS, STDOUT_HANDLER
 # Only the TLS-terminating proxy on this machine talks to gunicorn (README, "Deploying").
 bind = f"127.0.0.1:{os.environ.get('PORT') or '8000'}"
 
-# gunicorn's threaded workers, which keep a client's connection open between its requests, take a
-# new connection only when free, and end a request that runs past `timeout` (config/workers.py).
-# Twice the cores this process may use, plus one, keeps the CPU busy while others wait on
-# PostgreSQL; at most 12. One thread each: a worker runs one request at a time and holds at most
+# Synchronous workers: each takes a connection only when it is free and closes it after the
+# response, so every request goes to the first free worker. Twice the cores this process may use,
+# plus one, keeps the CPU busy while others wait on PostgreSQL; at most 12, since each worker holds
 # one database connection.
-worker_class = "config.workers.Worker"
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(len(os.sched_getaffinity(0)) * 2 + 1, 12))
-threads = 1
-# The app is loaded once, before the workers are forked (config/wsgi.py warms it up): a new worker
-# starts at once, with its templates compiled, instead of after a second or two of imports.
+# The app is loaded once, before the workers are forked (config/wsgi.py warms it up): a new or
+# recycled worker starts at once, with its templates compiled, instead of after a second or two of
+# imports.
 preload_app = True
 
-# A request that takes longer than this ends its worker, which gunicorn replaces; exports stream
-# well within it. Workers are recycled now and then so that no slow leak can grow. A kept-alive
-# connection is closed after `keepalive` idle seconds.
+# A request that takes longer than this is killed and its worker replaced; exports stream well
+# within it. Workers are recycled now and then so that no slow leak can grow (a worker's memory
+# stays flat over 10,000 requests: make bench).
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
