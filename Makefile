@@ -47,12 +47,12 @@ test: $(VENV)/.installed-dev browser
 # Pages at scale on PostgreSQL (BENCH_DATABASE_URL, 10,000 proposals): from the page cache,
 # rendered, and with every cache cold; then the layers export at 10,000 and 100,000 rows
 # (BENCH_EXPORT_DATABASE_URL, 34,000 proposals); then wrk against `make serve` on the first
-# database (32 connections, 30 s after 5 s of warm-up); then two `make serve` sharing one Redis (BENCH_CACHE_URL, a
-# database of its own that is emptied first), wrk on both while an analyst saves through one and
-# reads back from the other, and each worker's memory; then Ceasefire Monitor beside Datasette on
-# one SQLite file (var/bench.sqlite3; Datasette in var/datasette-venv, both made once). Every step
-# runs even when one before it counted errors; bench_goals.py then prints the goals beside the
-# figures and fails if a step broke. All figures go to bench-results.json. About 20 minutes; needs
+# database (32 connections, 30 s after 5 s of warm-up); then two `make serve` sharing one Redis
+# (BENCH_CACHE_URL, a database of its own that is emptied first), wrk on both while an analyst
+# saves through one and reads back from the other, and each worker's memory; then Ceasefire
+# Monitor beside Datasette on one SQLite file (var/bench.sqlite3; Datasette in var/datasette-venv,
+# both made once). Every step runs even when one before it counted errors; bench_goals.py then
+# prints the goals beside the figures and fails if a step broke. All figures go to bench-results.json. About 20 minutes; needs
 # wrk (apt-get install wrk) and Redis.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench
 BENCH_EXPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench_export
