@@ -6,7 +6,8 @@ class ProposalsConfig(AppConfig):
     verbose_name = "Ceasefire monitoring proposals"
 
     def ready(self) -> None:
-        from . import cached, search
+        from . import cached, search, supersession
 
         search.connect()
         cached.connect()
+        supersession.connect()

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 
+from . import supersession
 from .models import BACKING, Position, Precondition, Proposal, StatusChange
 
 PARAM = "as_of"
@@ -68,6 +69,12 @@ def preconditions_on(day: dt.date) -> QuerySet:
 def in_force(records: QuerySet, keys: tuple[str, ...], day: dt.date | None) -> QuerySet:
     """Of the dated records (`stated_on`) that share `keys`, the latest up to `day` (all of them
     if None): the one in force. Later by date, then by id."""
+    if supersession.CHAINS.get(records.model) == keys:  # the date each was replaced is kept
+        if day is None:
+            return records.filter(superseded_on__isnull=True)
+        return records.filter(
+            Q(superseded_on__isnull=True) | Q(superseded_on__gt=day), stated_on__lte=day
+        )
     later = records.model.objects.filter(**{key: OuterRef(key) for key in keys}).filter(
         Q(stated_on__gt=OuterRef("stated_on"))
         | Q(stated_on=OuterRef("stated_on"), pk__gt=OuterRef("pk"))

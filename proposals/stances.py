@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet, Sum
 
 from .as_of import in_force
-from .models import Actor, Commitment, Phase, Position, Stance, Unit
+from .models import Actor, Commitment, Layer, Phase, Position, Proposal, Stance, Unit
 
 # How each stance is shown beside its label, so that colour is never the only carrier.
 SYMBOLS = {
@@ -73,9 +73,13 @@ class PhaseTotal:
 
 def commitment_totals(proposals: QuerySet, day: dt.date | None = None) -> list[PhaseTotal]:
     """How many commitments are in force at each phase, with their quantities by unit."""
+    # The commitments to every layer but those of the proposals left out: a few drafts, so
+    # PostgreSQL looks up a short list instead of joining every layer and proposal.
+    left_out = Proposal.objects.exclude(pk__in=proposals.values("pk"))
     rows = (
         latest_commitments(
-            Commitment.objects.filter(layer__proposal__in=proposals.values("pk")), day
+            Commitment.objects.exclude(layer__in=Layer.objects.filter(proposal__in=left_out)),
+            day,
         )
         .order_by()
         .values_list("phase", "unit")

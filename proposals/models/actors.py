@@ -42,10 +42,16 @@ class Position(VersionedModel):
     statement = models.TextField(
         blank=True, help_text="What the actor said or did, in one sentence and the source's terms."
     )
+    superseded_on = models.DateField(
+        null=True,
+        editable=False,
+        help_text="When a later position of this actor on this proposal replaced it; empty while "
+        "it is in force. Kept by proposals.supersession.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["superseded_on"])  # derived, not a claim
 
     class Meta:
         ordering = ["-stated_on", "-pk"]
@@ -89,10 +95,16 @@ class Commitment(VersionedModel):
     unit = models.CharField(max_length=20, choices=Unit.choices, default=Unit.TROOPS)
     stated_on = models.DateField(help_text="When it was pledged, planned, deployed or withdrawn.")
     note = models.TextField(blank=True)
+    superseded_on = models.DateField(
+        null=True,
+        editable=False,
+        help_text="When a later commitment of this actor to this layer, in this unit, replaced "
+        "it; empty while it is in force. Kept by proposals.supersession.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["superseded_on"])  # derived, not a claim
 
     class Meta:
         ordering = ["-stated_on", "-pk"]

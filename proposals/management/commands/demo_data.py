@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Max
 
-from proposals import involvement, search
+from proposals import involvement, search, supersession
 from proposals.models import (
     Actor,
     Citation,
@@ -370,4 +370,7 @@ class Command(BaseCommand):
         # Bulk inserts send no signals: write the search documents and mark the data as changed.
         search.refresh(proposal.pk for proposal in proposals)
         involvement.refresh(proposal.pk for proposal in proposals)
+        ids = [proposal.pk for proposal in proposals]
+        supersession.refresh(Position, proposal_id__in=ids)
+        supersession.refresh(Commitment, layer__proposal_id__in=ids)
         DataVersion.bump()

@@ -1,0 +1,167 @@
+"""The date each position and commitment was replaced (`superseded_on`) is derived data that the
+pages filter on to find what is in force: it must follow every kind of write, so that what is
+in force on any day is exactly the latest record by then (later by date, then by id)."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from proposals import as_of, supersession
+from proposals.models import Actor, Commitment, Layer, Position
+
+from .factories import (
+    ActorFactory,
+    CommitmentFactory,
+    LayerFactory,
+    ProposalFactory,
+    layer_kind,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+# Past days, and None: today.
+DAYS = [
+    D(2025, 1, 1),
+    D(2025, 3, 1),
+    D(2025, 3, 2),
+    D(2025, 4, 1),
+    D(2025, 6, 1),
+    D(2026, 3, 1),
+    None,
+]
+
+
+def latest_by_hand(model, day) -> set[int]:
+    """What is in force on `day`, worked out from every record without the stored dates."""
+    latest: dict[tuple, tuple] = {}
+    keys = [model._meta.get_field(key).attname for key in supersession.CHAINS[model]]
+    for record in model.objects.all():
+        if day is None or record.stated_on <= day:
+            chain = tuple(getattr(record, key) for key in keys)
+            latest[chain] = max(latest.get(chain, (D.min, 0)), (record.stated_on, record.pk))
+    return {pk for _, pk in latest.values()}
+
+
+def assert_in_force_everywhere() -> None:
+    for model, keys in supersession.CHAINS.items():
+        for day in DAYS:
+            stored = set(
+                as_of.in_force(model.objects.all(), keys, day).values_list("pk", flat=True)
+            )
+            assert stored == latest_by_hand(model, day), (model.__name__, day)
+
+
+def test_positions_in_force_follow_adds_edits_moves_and_deletes(client):
+    plan, other = ProposalFactory(slug="plan"), ProposalFactory(slug="other")
+    poland, spain = ActorFactory(slug="poland"), ActorFactory(slug="spain")
+    early = Position.objects.create(
+        proposal=plan, actor=poland, stance="undecided", stated_on=D(2025, 3, 1)
+    )
+    assert_in_force_everywhere()
+    later = Position.objects.create(
+        proposal=plan, actor=poland, stance="supports", stated_on=D(2025, 4, 1)
+    )
+    early.refresh_from_db()
+    assert early.superseded_on == D(2025, 4, 1) and later.superseded_on is None
+    assert_in_force_everywhere()
+    # Redated before the first: the order of the chain turns round.
+    later.stated_on = D(2025, 2, 1)
+    later.save()
+    assert_in_force_everywhere()
+    # Moved to another actor and another proposal: the chain it left is rewritten too.
+    later.actor, later.proposal = spain, other
+    later.save()
+    early.refresh_from_db()
+    assert early.superseded_on is None
+    assert_in_force_everywhere()
+    Position.objects.create(proposal=plan, actor=poland, stance="opposes", stated_on=D(2025, 6, 1))
+    assert_in_force_everywhere()
+    Position.objects.filter(stance="opposes").delete()
+    assert_in_force_everywhere()
+    early.delete()
+    assert_in_force_everywhere()
+    other.delete()  # its positions go with it
+    assert not Position.objects.exists()
+
+
+def test_commitments_in_force_follow_every_edit_and_ties_go_to_the_later_record():
+    layer = LayerFactory(proposal=ProposalFactory(), kind=layer_kind("naval"))
+    france = ActorFactory(slug="france")
+    pledge = CommitmentFactory(
+        layer=layer,
+        actor=france,
+        phase="pledged",
+        quantity=2,
+        unit="ships",
+        stated_on=D(2025, 3, 1),
+    )
+    # The same day, another phase: the later record is the one in force from that day.
+    deployed = CommitmentFactory(
+        layer=layer,
+        actor=france,
+        phase="deployed",
+        quantity=1,
+        unit="ships",
+        stated_on=D(2025, 3, 1),
+    )
+    pledge.refresh_from_db()
+    assert pledge.superseded_on == D(2025, 3, 1) and deployed.superseded_on is None
+    # Another unit is another chain.
+    troops = CommitmentFactory(
+        layer=layer,
+        actor=france,
+        phase="pledged",
+        quantity=500,
+        unit="troops",
+        stated_on=D(2025, 4, 1),
+    )
+    assert_in_force_everywhere()
+    deployed.unit = "troops"
+    deployed.save()
+    pledge.refresh_from_db()
+    assert pledge.superseded_on is None  # alone again in its chain
+    assert_in_force_everywhere()
+    troops.delete()
+    assert_in_force_everywhere()
+    layer.delete()
+    assert not Commitment.objects.exists()
+
+
+def test_the_dashboard_totals_follow_an_analysts_edit(analyst_client, client, seeded):
+    """Through the analysts' form: a pledge counts until a later withdrawal replaces it."""
+    coalition = "coalition-of-the-willing-security-concept"
+
+    def row(phase: str) -> str:
+        page = client.get("/").content.decode()
+        return page.split(f'<th scope="row">{phase}</th>', 1)[1].split("</tr>", 1)[0]
+
+    before = row("Pledged"), row("Withdrawn")
+    naval = Layer.objects.get(proposal__slug=coalition, kind__slug="naval")
+    url = f"/proposals/{coalition}/layers/naval/commitments/new/"
+    data = {"layer": naval.pk, "actor": Actor.objects.get(slug="france").pk, "unit": "ships"}
+    answer = analyst_client.post(
+        url, data | {"phase": "pledged", "quantity": "77", "stated_on": "2025-04-01"}
+    )
+    assert answer.status_code == 302
+    assert row("Pledged") != before[0] and row("Withdrawn") == before[1]
+    answer = analyst_client.post(
+        url, data | {"phase": "withdrawn", "quantity": "77", "stated_on": "2025-05-01"}
+    )
+    assert answer.status_code == 302
+    assert row("Pledged") == before[0] and row("Withdrawn") != before[1]
+    assert_in_force_everywhere()
+
+
+def test_the_stored_dates_are_not_part_of_the_history():
+    """Derived, not a claim: a record's history shows what analysts changed, nothing else."""
+    for model in supersession.CHAINS:
+        assert "superseded_on" not in {field.name for field in model.history.model._meta.fields}
+
+
+def test_demo_datas_bulk_inserts_store_the_dates_too():
+    call_command("demo_data", proposals=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Position.objects.filter(superseded_on__isnull=False).exists()
+    assert Commitment.objects.filter(superseded_on__isnull=False).exists()
+    assert_in_force_everywhere()
