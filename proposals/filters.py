@@ -276,17 +276,18 @@ def facets(
 
     One query per facet, whatever the number of proposals (as Datasette does), over the ids of
     the proposals that the other filters give. `public` says whether `base` is the published
-    proposals (True) or all of them (False): with no filter in play, the counts then leave out
-    the few drafts, or nothing, instead of looking up every proposal.
+    proposals (True), all of them (False) or some other set (None): with no filter in play,
+    the counts then leave out the few drafts, nothing, or the few proposals not in `base`,
+    instead of looking up every proposal.
     """
     data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     day = filterset.day
     if day is not None:
-        public = None  # `base` holds only what had been reported by then: test membership
+        public = None  # `base` holds only what had been reported by then
 
     def matching(facet: str | None) -> QuerySet | None:
-        """The proposals that every filter but this facet's gives; None if that is every
-        visible proposal (and `public` says which they are)."""
+        """The proposals that every filter but this facet's gives; None if that is all of
+        `base`."""
         # The parameters given (filter_proposals dropped empty ones), not their cleaned values.
         filters = {
             name: value
@@ -294,17 +295,24 @@ def facets(
             if name not in {facet, "sort"} and name in filterset.data
         }
         if not filters:
-            return None if public is not None else base
+            return None
         queryset = base
         for name, value in filters.items():
             queryset = filterset.filters[name].filter(queryset, value)
         return queryset
 
     def visible(field: str) -> Q:
-        """Rows (whose proposal is `field`) of every visible proposal: all but the few drafts."""
-        return (
-            ~Q(**{f"{field}__in": Proposal.objects.filter(is_published=False)}) if public else Q()
+        """Rows (whose proposal is `field`) of every proposal in `base`, named by the few left
+        out of it (drafts, or what had not been reported by then): PostgreSQL then hashes a
+        short list instead of joining every proposal."""
+        if public is False:
+            return Q()
+        left_out = (
+            Proposal.objects.filter(is_published=False)
+            if public
+            else Proposal.objects.exclude(pk__in=base.order_by().values("pk"))
         )
+        return ~Q(**{f"{field}__in": left_out})
 
     def within(facet: str | None, field: str) -> Q:
         """Rows (whose proposal is `field`) of the proposals that `matching(facet)` gives."""

@@ -99,6 +99,22 @@ def test_a_proposal_first_reported_later_is_absent(client, plan):
     assert page(client, "2025-02-01").status_code == 404
 
 
+def test_an_undated_proposal_belongs_to_the_picture_from_the_day_it_was_created(client, plan):
+    """Never dated in our sources: it counts from the day it was entered, to its last minute."""
+    undated = ProposalFactory(slug="undated", title="Undated plan", first_reported=None)
+    LayerFactory(proposal=undated, kind=layer_kind("air"))
+    late = dt.datetime(2025, 4, 15, 23, 59, tzinfo=dt.UTC)
+    Proposal.objects.filter(pk=undated.pk).update(created_at=late)
+
+    def picture(day: str) -> tuple[list[str], int]:
+        response = client.get("/proposals/", {"as_of": day})
+        air = {o.value: o.count for o in response.context["facets"]["layer"]}["air"]
+        return sorted(p.title for p in response.context["page_obj"]), air
+
+    assert picture("2025-04-14") == (["Border plan"], 0)
+    assert picture("2025-04-15") == (["Border plan", "Undated plan"], 1)
+
+
 @pytest.mark.parametrize("value", ["yesterday", "2025-13-01", "<script>"])
 def test_a_malformed_date_is_explained_not_a_500(client, plan, value):
     response = page(client, value)
