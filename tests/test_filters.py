@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.test import Client
 
 from proposals.models import Involvement, Proposal
 
@@ -268,3 +269,37 @@ def test_who_is_involved_in_a_proposal_follows_every_edit(client, db):
     assert counts(client.get("/proposals/"), "actor")["second"] == 1
     proposal.delete()
     assert not Involvement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=drones",
+        "layer=air",
+        "precondition=unmet",
+        "actor=france",
+        "status=floated",
+        "status=floated&status=under_discussion&q=mission",
+        "as_of=2025-04-15",
+        "as_of=2025-04-15&layer=air",
+    ],
+)
+def test_the_number_of_results_said_is_the_number_listed(analyst_client, seeded, query):
+    """Without a status chosen, the count comes from the status facet: it must still be the
+    number of proposals listed, for readers and for analysts (who also see drafts)."""
+    ProposalFactory(
+        title="Draft with drones", is_published=False, first_reported=dt.date(2025, 1, 1)
+    )
+    LayerFactory(proposal=ProposalFactory(title="Air plan with drones"), kind=layer_kind("air"))
+    reader = Client()
+    for viewer in (reader, analyst_client):
+        response = viewer.get(f"/proposals/?{query}&page=1")
+        page = response.context["page_obj"]
+        listed = page.paginator.count
+        every = [p for n in page.paginator.page_range for p in page.paginator.page(n)]
+        assert listed == len(every)
+        assert f"{listed} proposal" in response.content.decode()
+    assert analyst_client.get("/proposals/").context["page_obj"].paginator.count == (
+        reader.get("/proposals/").context["page_obj"].paginator.count + 1
+    )
