@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 
 from . import supersession
-from .models import BACKING, Position, Precondition, Proposal, StatusChange
+from .models import BACKING, Position, Precondition, Proposal
 
 PARAM = "as_of"
 
@@ -43,36 +43,37 @@ def reported_by(proposals: QuerySet, day: dt.date) -> QuerySet:
     )
 
 
-def _status_on(day: dt.date, **target) -> Coalesce:
-    # One change per day at most (the model's constraints), so the day alone orders them, and
-    # the index on (precondition or proposal, changed_on) answers without a sort.
-    changes = StatusChange.objects.filter(**target).order_by()
-    latest = changes.filter(changed_on__lte=day).order_by("-changed_on").values("status")
-    first = changes.order_by("changed_on").values("status")  # before its first change
-    return Coalesce(Subquery(latest[:1]), Subquery(first[:1]), F("status"))
+def with_status_on(records: QuerySet, day: dt.date) -> QuerySet:
+    """Proposals or preconditions with `status_then`: the status that day, given by the change
+    then in force (before the first change, the first's), or today's if none is on record.
 
-
-def proposal_status_on(day: dt.date) -> Coalesce:
-    return _status_on(day, proposal=OuterRef("pk"), precondition__isnull=True)
-
-
-def precondition_status_on(day: dt.date) -> Coalesce:
-    return _status_on(day, precondition=OuterRef("pk"))
+    Each change stores when the next one replaced it and whether it is the first
+    (proposals.supersession), so that change is found by a join, not a search per row."""
+    in_force = (Q(status_changes__changed_on__lte=day) | Q(status_changes__is_first=True)) & (
+        Q(status_changes__superseded_on__isnull=True) | Q(status_changes__superseded_on__gt=day)
+    )
+    if records.model is Proposal:  # its own changes, not those of its preconditions
+        in_force &= Q(status_changes__precondition__isnull=True)
+    return records.annotate(
+        change_then=FilteredRelation("status_changes", condition=in_force),
+        status_then=Coalesce(F("change_then__status"), F("status")),
+    )
 
 
 def proposals_on(proposals: QuerySet, day: dt.date) -> QuerySet:
     """Reported by then, with `status_then`: the status in force that day."""
-    return reported_by(proposals, day).annotate(status_then=proposal_status_on(day))
+    return with_status_on(reported_by(proposals, day), day)
 
 
 def preconditions_on(day: dt.date) -> QuerySet:
-    return Precondition.objects.annotate(status_then=precondition_status_on(day))
+    return with_status_on(Precondition.objects.all(), day)
 
 
 def in_force(records: QuerySet, keys: tuple[str, ...], day: dt.date | None) -> QuerySet:
     """Of the dated records (`stated_on`) that share `keys`, the latest up to `day` (all of them
     if None): the one in force. Later by date, then by id."""
-    if supersession.CHAINS.get(records.model) == keys:  # the date each was replaced is kept
+    chain = supersession.CHAINS.get(records.model)
+    if chain is not None and chain.keys == keys:  # the date each was replaced is kept
         if day is None:
             return records.filter(superseded_on__isnull=True)
         return records.filter(
@@ -109,8 +110,7 @@ def commitments_on(commitments: QuerySet, day: dt.date | None) -> QuerySet:
 def proposal_on(proposal: Proposal, day: dt.date) -> Proposal:
     """A proposal whose status is the one in force that day (for its page's header)."""
     status = (
-        Proposal.objects.filter(pk=proposal.pk)
-        .annotate(status_then=proposal_status_on(day))
+        with_status_on(Proposal.objects.filter(pk=proposal.pk), day)
         .values_list("status_then", flat=True)
         .get()
     )

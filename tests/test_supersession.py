@@ -1,19 +1,29 @@
-"""The date each position and commitment was replaced (`superseded_on`) is derived data that the
-pages filter on to find what is in force: it must follow every kind of write, so that what is
-in force on any day is exactly the latest record by then (later by date, then by id)."""
+"""The date each position, commitment and status change was replaced (`superseded_on`, and
+`is_first` for status changes) is derived data that the pages filter on to find what was in force:
+it must follow every kind of write, so that what is in force on any day is exactly the latest
+record by then (later by date, then by id), and a status before its first change is the first's."""
 
 import datetime as dt
 
 import pytest
 from django.core.management import call_command
 
-from proposals import as_of, supersession
-from proposals.models import Actor, Commitment, Layer, Position
+from proposals import as_of, supersession, writes
+from proposals.models import (
+    Actor,
+    Commitment,
+    Layer,
+    Position,
+    Precondition,
+    Proposal,
+    StatusChange,
+)
 
 from .factories import (
     ActorFactory,
     CommitmentFactory,
     LayerFactory,
+    PreconditionFactory,
     ProposalFactory,
     layer_kind,
 )
@@ -36,7 +46,7 @@ DAYS = [
 def latest_by_hand(model, day) -> set[int]:
     """What is in force on `day`, worked out from every record without the stored dates."""
     latest: dict[tuple, tuple] = {}
-    keys = [model._meta.get_field(key).attname for key in supersession.CHAINS[model]]
+    keys = supersession.attnames(model)
     for record in model.objects.all():
         if day is None or record.stated_on <= day:
             chain = tuple(getattr(record, key) for key in keys)
@@ -44,13 +54,34 @@ def latest_by_hand(model, day) -> set[int]:
     return {pk for _, pk in latest.values()}
 
 
+def statuses_by_hand(model, day) -> dict[int, str]:
+    """Each proposal's or precondition's status on `day`, from all its changes: the latest by
+    then, the first before that, today's without any."""
+    statuses = {}
+    for record in model.objects.all():
+        changes = StatusChange.objects.filter(**{model._meta.model_name: record})
+        if model is Proposal:
+            changes = changes.filter(precondition=None)
+        ordered = sorted(changes, key=lambda change: (change.changed_on, change.pk))
+        by_then = [change for change in ordered if change.changed_on <= day]
+        statuses[record.pk] = (by_then or ordered or [record])[-1 if by_then else 0].status
+    return statuses
+
+
 def assert_in_force_everywhere() -> None:
-    for model, keys in supersession.CHAINS.items():
+    for model in (Position, Commitment):
+        keys = supersession.CHAINS[model].keys
         for day in DAYS:
             stored = set(
                 as_of.in_force(model.objects.all(), keys, day).values_list("pk", flat=True)
             )
             assert stored == latest_by_hand(model, day), (model.__name__, day)
+    for model in (Proposal, Precondition):
+        for day in DAYS[:-1]:
+            stored = dict(
+                as_of.with_status_on(model.objects.all(), day).values_list("pk", "status_then")
+            )
+            assert stored == statuses_by_hand(model, day), (model.__name__, day)
 
 
 def test_positions_in_force_follow_adds_edits_moves_and_deletes(client):
@@ -154,14 +185,45 @@ def test_the_dashboard_totals_follow_an_analysts_edit(analyst_client, client, se
     assert_in_force_everywhere()
 
 
+def test_statuses_then_follow_recorded_corrected_and_deleted_changes():
+    plan = ProposalFactory(slug="plan", status="floated")
+    consent = PreconditionFactory(proposal=plan, slug="consent", description="Consent.")
+    assert_in_force_everywhere()  # no change on record: today's statuses
+    writes.record_status_change(plan, None, "floated", D(2025, 3, 1))
+    writes.record_status_change(plan, None, "under_discussion", D(2025, 4, 1))
+    writes.record_status_change(plan, consent, "unmet", D(2025, 3, 2))
+    writes.record_status_change(plan, consent, "met", D(2025, 6, 1))
+    assert_in_force_everywhere()
+    first = StatusChange.objects.get(proposal=plan, precondition=None, changed_on=D(2025, 3, 1))
+    assert first.is_first and first.superseded_on == D(2025, 4, 1)
+    # Corrected to a later day than the other: the order of the two turns round.
+    first.changed_on = D(2025, 5, 1)
+    first.save()
+    assert_in_force_everywhere()
+    first.refresh_from_db()
+    assert not first.is_first and first.superseded_on is None
+    # The proposal's own changes and its precondition's are separate chains.
+    met = StatusChange.objects.get(precondition=consent, status="met")
+    met.delete()
+    assert_in_force_everywhere()
+    other = ProposalFactory(slug="other")
+    writes.record_status_change(other, None, "agreed", D(2025, 1, 1))
+    assert_in_force_everywhere()
+    consent.delete()
+    plan.delete()
+    assert_in_force_everywhere()
+
+
 def test_the_stored_dates_are_not_part_of_the_history():
     """Derived, not a claim: a record's history shows what analysts changed, nothing else."""
     for model in supersession.CHAINS:
-        assert "superseded_on" not in {field.name for field in model.history.model._meta.fields}
+        recorded = {field.name for field in model.history.model._meta.fields}
+        assert not recorded & {"superseded_on", "is_first"}, model
 
 
 def test_demo_datas_bulk_inserts_store_the_dates_too():
     call_command("demo_data", proposals=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert Position.objects.filter(superseded_on__isnull=False).exists()
     assert Commitment.objects.filter(superseded_on__isnull=False).exists()
+    assert StatusChange.objects.filter(is_first=True).exists()
     assert_in_force_everywhere()

@@ -126,6 +126,12 @@ class Proposal(VersionedModel):
             models.Index(
                 fields=["status", "is_published", "id"], name="proposal_status_published_idx"
             ),
+            # As of a past day: which proposals had been reported then, and their status today
+            # (where no dated change says otherwise), read from the index alone, not the wide rows.
+            models.Index(
+                fields=["is_published", "first_reported", "created_at", "id", "status"],
+                name="proposal_reported_idx",
+            ),
             # The workspace's queues: published proposals least recently reviewed first, and
             # drafts newest first.
             models.Index(

@@ -55,10 +55,22 @@ class StatusChange(VersionedModel):
     status = models.CharField(max_length=20)
     changed_on = models.DateField(help_text="When it happened in the world.")
     note = models.TextField(blank=True)
+    # Derived from the other changes of the same status (proposals.supersession).
+    superseded_on = models.DateField(
+        null=True,
+        editable=False,
+        help_text="When the next change of the same status happened; empty for the latest.",
+    )
+    is_first = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="Whether it is the first change of this status on record: before it, the "
+        "status it gives is taken to hold.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["superseded_on", "is_first"])
 
     class Meta:
         ordering = ["-changed_on", "-pk"]

@@ -158,16 +158,19 @@ def status_chart(status_counts: list[dict]) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Counts, the matrices and what changed; with ?as_of=, the picture as known that day."""
     day, problem = as_of.parse(request.GET)
-    visible = Proposal.objects.visible_to(request.user)
+    visible = shown = Proposal.objects.visible_to(request.user)
     status = "status"
     if day is not None:
-        visible, status = as_of.proposals_on(visible, day), "status_then"
+        # `visible`: what had been reported by then; `shown`: the same with its status then,
+        # a join that only the counts by status and the rows need.
+        visible = as_of.reported_by(visible, day)
+        shown, status = as_of.with_status_on(visible, day), "status_then"
     # Counts over every proposal: once per state of the data, the day and who looks.
     key = f"dashboard:{is_analyst(request.user)}:{day}"
     by_status = per_data_version(
         f"{key}:status",
         lambda: dict(
-            visible.order_by().values_list(status).annotate(n=Count("pk")).values_list(status, "n")
+            shown.order_by().values_list(status).annotate(n=Count("pk")).values_list(status, "n")
         ),
     )
     status_counts = [
@@ -175,7 +178,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for value, label in Proposal.Status.choices
     ]
     kinds = list(LayerKind.objects.all())
-    paginator = Paginator(visible.order_by("title", "pk").defer(*SEARCH_FIELDS), MATRIX_PER_PAGE)
+    paginator = Paginator(shown.order_by("title", "pk").defer(*SEARCH_FIELDS), MATRIX_PER_PAGE)
+    paginator.count = sum(by_status.values())  # each proposal has one status
     matrix_page = paginator.get_page(request.GET.get("matrix_page"))
     rows = [
         {"proposal": proposal, "kinds": proposal.kind_ids}
@@ -239,9 +243,10 @@ SORT_AND_PAGE = frozenset({"sort", "page"})
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
     day, problem = as_of.parse(request.GET)
-    visible = Proposal.objects.visible_to(request.user)
+    reported = visible = Proposal.objects.visible_to(request.user)
     if day is not None:
-        visible = as_of.proposals_on(visible, day)
+        reported = as_of.reported_by(visible, day)
+        visible = as_of.with_status_on(reported, day)
     filterset, problems = filter_proposals(request.GET, visible, day)
     if problem:
         problems.insert(0, problem)
@@ -271,7 +276,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "query_without_page": shareable_query(filterset, drop=frozenset({"page"})),
         "canonical_query": canonical,
         "is_filtered": any(k not in {"page", "sort"} for k in QueryDict(canonical)),
-        "last_updated": visible.aggregate(last=Max("updated_at"))["last"],
+        "last_updated": reported.aggregate(last=Max("updated_at"))["last"],
         **as_of.on_page(day),
         "today_query": shareable_query(filterset, drop=frozenset({"as_of", "page"})),
     }

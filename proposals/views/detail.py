@@ -75,7 +75,7 @@ def _preconditions(ids: list[int], day: dt.date | None) -> QuerySet[Precondition
     )
     if day is None:
         return preconditions
-    return preconditions.annotate(status_then=as_of.precondition_status_on(day))
+    return as_of.with_status_on(preconditions, day)
 
 
 def _positions(ids: list[int], day: dt.date | None) -> QuerySet[Position]:
@@ -138,7 +138,7 @@ def with_details(proposals: QuerySet[Proposal], day: dt.date | None = None) -> Q
     events = Event.objects.order_by("date", "pk")
     if day is not None:
         proposals = as_of.proposals_on(proposals, day)
-        preconditions = preconditions.annotate(status_then=as_of.precondition_status_on(day))
+        preconditions = as_of.with_status_on(preconditions, day)
         positions = positions.filter(stated_on__lte=day)
         changes = changes.filter(changed_on__lte=day)
         events = events.filter(date__lte=day)

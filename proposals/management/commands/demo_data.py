@@ -370,7 +370,5 @@ class Command(BaseCommand):
         # Bulk inserts send no signals: write the search documents and mark the data as changed.
         search.refresh(proposal.pk for proposal in proposals)
         involvement.refresh(proposal.pk for proposal in proposals)
-        ids = [proposal.pk for proposal in proposals]
-        supersession.refresh(Position, proposal_id__in=ids)
-        supersession.refresh(Commitment, layer__proposal_id__in=ids)
+        supersession.refresh_proposals([proposal.pk for proposal in proposals])
         DataVersion.bump()
