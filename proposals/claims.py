@@ -6,11 +6,12 @@ One place says what each kind of claim is called, and which published claims no 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from .models import (
     Citation,
@@ -157,26 +158,23 @@ def unsourced(proposals: QuerySet[Proposal] | None = None) -> Iterator[Unsourced
     yield from found
 
 
-def count_unsourced(proposals: QuerySet[Proposal] | None = None) -> int:
-    """How many claims unsourced() would list, one count per kind of claim."""
+def unsourced_per_proposal(proposals: QuerySet[Proposal] | None = None) -> dict[int, int]:
+    """How many claims unsourced() would list for each of these proposals (by default: the
+    published ones) that has any: one grouped query per kind of claim, each an anti-join the
+    database runs in one pass (an OR of EXISTS per proposal would probe every kind for every
+    proposal)."""
     if proposals is None:
         proposals = Proposal.objects.published()
-    total = uncited(proposals, "proposal").count()
+    counts = Counter(uncited(proposals, "proposal").values_list("pk", flat=True))
     for records, path in uncited_records(proposals).values():
-        total += records.filter(**{f"{path}__in": proposals}).count()
-    return total
-
-
-def ids_with_unsourced(proposals: QuerySet[Proposal]) -> set[int]:
-    """The ids of those of `proposals` with at least one claim no citation supports: one query per
-    kind of claim, each an anti-join the database runs in one pass (an OR of EXISTS per proposal
-    would probe every kind for every proposal)."""
-    found = set(uncited(proposals, "proposal").values_list("pk", flat=True))
-    for records, path in uncited_records(proposals).values():
-        found.update(
-            records.filter(**{f"{path}__in": proposals})
-            .order_by()
-            .values_list(f"{path}_id" if path == "proposal" else path, flat=True)
-            .distinct()
+        column = f"{path}_id" if path == "proposal" else path
+        counts.update(
+            dict(
+                records.filter(**{f"{path}__in": proposals})
+                .order_by()
+                .values_list(column)
+                .annotate(n=Count("pk"))
+                .values_list(column, "n")
+            )
         )
-    return found
+    return dict(counts)

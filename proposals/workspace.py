@@ -61,6 +61,7 @@ def stale(proposals: QuerySet[Proposal] | None = None) -> QuerySet[Proposal]:
         proposals.published()
         .filter(Q(reviewed_at__isnull=True) | Q(reviewed_at__lt=stale_since()))
         .select_related("reviewed_by")
+        .defer("search_document", "search_vector")  # long, and not shown
         .order_by(F("reviewed_at").asc(nulls_first=True), "title", "pk")
     )
 
@@ -82,14 +83,19 @@ def with_creators(page: Page) -> None:
         proposal.creator = user_label(users.get(proposal.creator_id))
 
 
+def unsourced_tally() -> dict[int, int]:
+    """{published proposal id: how many of its claims no citation supports}, for those with any:
+    worked out once per state of the data, for the queue and its count."""
+    return per_data_version("workspace-unsourced-tally", claims.unsourced_per_proposal)
+
+
 def unsourced_proposals() -> list[int]:
     """The ids of the published proposals that have unsourced claims, by title: worked out once
     per state of the data."""
 
     def compute() -> list[int]:
-        published = Proposal.objects.published()
-        ids = claims.ids_with_unsourced(published)
-        rows = published.order_by("title", "pk").values_list("pk", flat=True)
+        ids = unsourced_tally()
+        rows = Proposal.objects.published().order_by("title", "pk").values_list("pk", flat=True)
         return [pk for pk in rows.iterator(chunk_size=5000) if pk in ids]
 
     return per_data_version("workspace-unsourced-proposals", compute)
@@ -122,7 +128,7 @@ def unsourced_groups(ids: list[int]) -> list[dict]:
 
 
 def unsourced_count() -> int:
-    return per_data_version("workspace-unsourced", claims.count_unsourced)
+    return sum(unsourced_tally().values())
 
 
 @dataclass
@@ -227,7 +233,7 @@ def counts(user, since: dt.datetime | None) -> dict[str, int]:
         f"workspace-counts:{day}",
         lambda: {
             "drafts": Proposal.objects.filter(is_published=False).count(),
-            "unsourced": claims.count_unsourced(),
+            "unsourced": unsourced_count(),
             "stale": stale().count(),
         },
     )

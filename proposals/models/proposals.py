@@ -135,7 +135,9 @@ class Proposal(VersionedModel):
             # The workspace's queues: published proposals least recently reviewed first, and
             # drafts newest first.
             models.Index(
-                fields=["reviewed_at", "title", "id"],
+                models.F("reviewed_at").asc(nulls_first=True),
+                models.F("title").asc(),
+                models.F("id").asc(),
                 condition=Q(is_published=True),
                 name="proposal_review_idx",
             ),
