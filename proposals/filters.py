@@ -18,13 +18,12 @@ from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from . import as_of
+from . import as_of, tallies
 from .models import (
     Actor,
     Involvement,
     Layer,
     LayerKind,
-    Precondition,
     PreconditionStatus,
     Proposal,
 )
@@ -133,10 +132,9 @@ class ProposalFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=proposals_of_actor(value, self.day))
 
     def filter_precondition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if self.day is None:
-            preconditions = Precondition.objects.filter(status=value)
-        else:
-            preconditions = as_of.preconditions_on(self.day).filter(status_then=value)
+        if self.day is None:  # counted on each proposal (proposals.tallies)
+            return queryset.filter(tallies.having(value))
+        preconditions = as_of.preconditions_on(self.day).filter(status_then=value)
         return queryset.filter(pk__in=preconditions.values("proposal"))
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -285,15 +283,13 @@ def facets(
     if day is not None:
         public = None  # `base` holds only what had been reported by then
 
+    # The filters given (filter_proposals dropped empty ones), not their cleaned values.
+    applied = {name for name in data if name != "sort" and name in filterset.data}
+
     def matching(facet: str | None) -> QuerySet | None:
         """The proposals that every filter but this facet's gives; None if that is all of
         `base`."""
-        # The parameters given (filter_proposals dropped empty ones), not their cleaned values.
-        filters = {
-            name: value
-            for name, value in data.items()
-            if name not in {facet, "sort"} and name in filterset.data
-        }
+        filters = {name: value for name, value in data.items() if name in applied - {facet}}
         if not filters:
             return None
         queryset = base
@@ -322,13 +318,22 @@ def facets(
         return Q(**{f"{field}__in": proposals.order_by().values("pk")})
 
     status, proposals = "status" if day is None else "status_then", matching("status")
-    status_counts = dict(
-        (base if proposals is None else proposals)
-        .order_by()
-        .values_list(status)
-        .annotate(n=Count("*"))
-        .values_list(status, "n")
+    proposals = base if proposals is None else proposals
+    # Today, with neither a status nor a precondition chosen, both facets count the same
+    # proposals: one query, the precondition counts read from each proposal's tallies.
+    together = day is None and not {"status", "precondition"} & applied
+    having = (
+        {f"having_{key}": Count("pk", filter=tallies.having(key)) for key in tallies.FIELDS}
+        if together
+        else {}
     )
+    status_counts, precondition_counts = {}, dict.fromkeys(tallies.FIELDS, 0)
+    for value, n, *counts in (
+        proposals.order_by().values_list(status).annotate(n=Count("*"), **having)
+    ):
+        status_counts[value] = n
+        for key, count in zip(tallies.FIELDS, counts, strict=False):
+            precondition_counts[key] += count
     # Layers combine with AND, so a kind's count is within everything already chosen; a proposal
     # has at most one layer of a kind, so counting layers counts proposals.
     layer_counts = dict(
@@ -338,16 +343,16 @@ def facets(
         .annotate(n=Count("*"))
         .values_list("kind_id", "n")
     )
-    preconditions, status = (
-        (Precondition.objects.all(), "status")
-        if day is None
-        else (as_of.preconditions_on(day), "status_then")
-    )
-    precondition_counts = count_proposals(
-        preconditions.filter(within("precondition", "proposal"))
-        .order_by()
-        .values_list(status, "proposal_id")
-    )
+    if day is None and not together:
+        proposals = matching("precondition")
+        precondition_counts = tallies.counts_by_status(base if proposals is None else proposals)
+    elif day is not None:
+        precondition_counts = count_proposals(
+            as_of.preconditions_on(day)
+            .filter(within("precondition", "proposal"))
+            .order_by()
+            .values_list("status_then", "proposal_id")
+        )
     proposals = matching("actor")
     if day is None:  # today's backers and contributors: a row per actor and proposal
         actor_counts = dict(

@@ -22,7 +22,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from . import involvement, writes
+from . import involvement, tallies, writes
 from .models import (
     Actor,
     Citation,
@@ -193,6 +193,7 @@ def deferred() -> Iterator[None]:
         writes.lock_proposals(waiting.ids)
         refresh(waiting.ids)
         involvement.refresh(waiting.ids)
+        tallies.refresh(waiting.ids)
 
 
 def on_change(sender, instance, **kwargs) -> None:
@@ -229,6 +230,8 @@ def on_change(sender, instance, **kwargs) -> None:
         refresh(ids)
         if isinstance(instance, (Proposal, Layer, Actor)):  # its backers or contributors
             involvement.refresh(ids)
+        if isinstance(instance, (Proposal, Precondition)):  # its preconditions' statuses
+            tallies.refresh(ids)
 
 
 def on_m2m_change(sender, instance, action, **kwargs) -> None:

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from proposals import writes
 from proposals.models import Involvement, Proposal
 
 from .conftest import HTMX
@@ -303,3 +304,41 @@ def test_the_number_of_results_said_is_the_number_listed(analyst_client, seeded,
     assert analyst_client.get("/proposals/").context["page_obj"].paginator.count == (
         reader.get("/proposals/").context["page_obj"].paginator.count + 1
     )
+
+
+def test_the_precondition_tallies_follow_every_edit(seeded):
+    """The precondition facet, filter and row counts read each proposal's stored tallies: they
+    must follow a status change, a new or deleted precondition, and a save of the proposal
+    from a copy read before the precondition changed."""
+    plan = ProposalFactory(title="Tallied plan")
+    first = PreconditionFactory(proposal=plan, slug="first", status="unmet")
+
+    def seen() -> tuple[dict[str, int], bool, int]:
+        """Its facet counts, whether ?precondition=met lists it, and its row's count."""
+        response = Client().get("/proposals/", {"q": "Tallied"})
+        row = response.context["page_obj"][0]
+        met = titles(Client().get("/proposals/", {"precondition": "met"}))
+        return counts(response, "precondition"), plan.title in met, row.preconditions_total
+
+    def stored() -> tuple[int, int, int]:
+        plan.refresh_from_db()
+        return plan.tally_met, plan.tally_in_progress, plan.tally_unmet
+
+    assert stored() == (0, 0, 1)
+    assert seen() == ({"unmet": 1, "in_progress": 0, "met": 0}, False, 1)
+    stale_copy = Proposal.objects.get(pk=plan.pk)
+    writes.record_status_change(plan, first, "met", dt.date(2025, 5, 1))
+    assert stored() == (1, 0, 0)
+    assert seen() == ({"unmet": 0, "in_progress": 0, "met": 1}, True, 1)
+    stale_copy.summary = "Edited from a copy read before."
+    stale_copy.save()  # writes the old tallies, which the same transaction counts again
+    assert stored() == (1, 0, 0)
+    PreconditionFactory(proposal=plan, slug="second", status="in_progress")
+    assert stored() == (1, 1, 0)
+    first.delete()
+    assert stored() == (0, 1, 0)
+    assert seen()[0] == {"unmet": 0, "in_progress": 1, "met": 0}
+    # With a precondition chosen, the other facets still count the right proposals.
+    response = Client().get("/proposals/", {"precondition": "in_progress", "q": "Tallied"})
+    assert titles(response) == [plan.title]
+    assert counts(response, "precondition") == {"unmet": 0, "in_progress": 1, "met": 0}

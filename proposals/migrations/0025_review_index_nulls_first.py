@@ -1,35 +1,24 @@
-from django.db import migrations, models
+from django.db import migrations
 
-OLD = models.Index(
-    fields=["reviewed_at", "title", "id"],
-    condition=models.Q(is_published=True),
-    name="proposal_review_idx",
-)
-NEW = models.Index(
-    models.OrderBy(models.F("reviewed_at"), nulls_first=True),
-    models.OrderBy(models.F("title")),
-    models.OrderBy(models.F("id")),
-    condition=models.Q(is_published=True),
-    name="proposal_review_idx",
-)
+# The stale queue lists the never-reviewed first (NULLS FIRST). SQLite sorts NULL first by itself
+# and proposal_review_idx serves it; PostgreSQL sorts NULL last, so it gets an index of its own.
+# SQLite has no NULLS FIRST in an index, and remakes a table's indexes from the models' state,
+# so this one is kept out of that state.
+CREATE = """
+CREATE INDEX IF NOT EXISTS proposal_stale_idx ON proposals_proposal
+(reviewed_at ASC NULLS FIRST, title, id) WHERE is_published
+"""
+DROP = "DROP INDEX IF EXISTS proposal_stale_idx"
 
 
-def nulls_first(apps, schema_editor) -> None:
-    """The stale queue lists the never-reviewed first. SQLite sorts NULL first by itself (and has
-    no NULLS FIRST in an index): only PostgreSQL's index changes."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    proposal = apps.get_model("proposals", "Proposal")
-    schema_editor.remove_index(proposal, OLD)
-    schema_editor.add_index(proposal, NEW)
+def create(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE)
 
 
-def back(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    proposal = apps.get_model("proposals", "Proposal")
-    schema_editor.remove_index(proposal, NEW)
-    schema_editor.add_index(proposal, OLD)
+def drop(apps, schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP)
 
 
 class Migration(migrations.Migration):
@@ -37,12 +26,4 @@ class Migration(migrations.Migration):
         ("proposals", "0024_status_change_span"),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.RemoveIndex(model_name="proposal", name="proposal_review_idx"),
-                migrations.AddIndex(model_name="proposal", index=NEW),
-            ],
-            database_operations=[migrations.RunPython(nulls_first, back)],
-        ),
-    ]
+    operations = [migrations.RunPython(create, drop)]

@@ -103,6 +103,12 @@ class Proposal(VersionedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    # How many of its preconditions are met, in progress and unmet today; kept by
+    # proposals.tallies, for the list's facet, filter and rows.
+    tally_met = models.PositiveSmallIntegerField(default=0, editable=False)
+    tally_in_progress = models.PositiveSmallIntegerField(default=0, editable=False)
+    tally_unmet = models.PositiveSmallIntegerField(default=0, editable=False)
+
     # Everything the proposal says, for full-text search; kept current by proposals.search.
     search_document = models.TextField(blank=True, editable=False)
     # Its English tsvector, stored so that ranking need not recompute it (PostgreSQL only;
@@ -111,7 +117,14 @@ class Proposal(VersionedModel):
 
     objects = ProposalQuerySet.as_manager()
     history = HistoricalRecords(
-        m2m_fields=[proponents], excluded_fields=["search_document", "search_vector"]
+        m2m_fields=[proponents],
+        excluded_fields=[
+            "search_document",
+            "search_vector",
+            "tally_met",
+            "tally_in_progress",
+            "tally_unmet",
+        ],
     )
 
     class Meta:
@@ -122,9 +135,11 @@ class Proposal(VersionedModel):
             models.Index(fields=["title", "id"], name="proposal_title_idx"),
             models.Index(fields=["status", "title", "id"], name="proposal_status_idx"),
             models.Index(fields=["first_reported", "id"], name="proposal_first_reported_idx"),
-            # The list's status filter and counts, read from the index alone.
+            # The list's status and precondition filters and counts, read from the index alone.
             models.Index(
-                fields=["status", "is_published", "id"], name="proposal_status_published_idx"
+                fields=["status", "is_published", "id", "tally_met", "tally_in_progress"]
+                + ["tally_unmet"],
+                name="proposal_status_published_idx",
             ),
             # As of a past day: which proposals had been reported then, and their status today
             # (where no dated change says otherwise), read from the index alone, not the wide rows.
@@ -134,10 +149,11 @@ class Proposal(VersionedModel):
             ),
             # The workspace's queues: published proposals least recently reviewed first, and
             # drafts newest first.
+            # (On PostgreSQL, which sorts NULL last, migration 0025 adds proposal_stale_idx
+            # with the never reviewed first; SQLite has no NULLS FIRST in an index, and needs
+            # none.)
             models.Index(
-                models.F("reviewed_at").asc(nulls_first=True),
-                models.F("title").asc(),
-                models.F("id").asc(),
+                fields=["reviewed_at", "title", "id"],
                 condition=Q(is_published=True),
                 name="proposal_review_idx",
             ),

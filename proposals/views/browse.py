@@ -27,7 +27,6 @@ from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
     Layer,
     LayerKind,
-    Precondition,
     PreconditionStatus,
     Proposal,
     Stance,
@@ -51,34 +50,43 @@ class Ref:
 
 
 def with_row_details(proposals: Iterable[Proposal], day: dt.date | None = None) -> list[Proposal]:
-    """Complete one page of proposals, in three queries whatever its length: each one's
-    preconditions_total, _met, _in_progress and _unmet with its bar, its layer kinds
-    (`layer_kinds`, `kind_ids`) and its backers; with a `day`, the backers and status then (the
-    queryset, from as_of.proposals_on, carries the status then).
+    """Complete one page of proposals, in two queries whatever its length (three as of a past
+    day): each one's preconditions_total, _met, _in_progress and _unmet with its bar (today's
+    from the proposal's tallies), its layer kinds (`layer_kinds`, `kind_ids`) and its backers;
+    with a `day`, the backers and status then (the queryset, from as_of.proposals_on, carries
+    the status then).
 
     Counting per page, not in the page query, keeps deep pages and every sort order cheap; values,
     not models, keep a page of rows cheap to build.
     """
     proposals = list(proposals)
     ids = [proposal.pk for proposal in proposals]
-    preconditions, status = Precondition.objects.all(), "status"
-    if day is not None:
-        preconditions, status = as_of.preconditions_on(day), "status_then"
-    counts = (
-        preconditions.filter(proposal__in=ids)
-        .order_by()
-        .values("proposal")
-        .annotate(
-            total=Count("pk"),
-            met=Count("pk", filter=Q(**{status: PreconditionStatus.MET})),
-            in_progress=Count("pk", filter=Q(**{status: PreconditionStatus.IN_PROGRESS})),
-        )
-    )
     kinds: dict[int, list[tuple[int, Ref]]] = defaultdict(list)
     backers: dict[int, list[Ref]] = defaultdict(list)
-    by_proposal = {}
+    by_proposal: dict[int, dict] = {}
+    if day is None:  # today's, counted on each proposal (proposals.tallies)
+        by_proposal = {
+            proposal.pk: {
+                "total": proposal.tally_met + proposal.tally_in_progress + proposal.tally_unmet,
+                "met": proposal.tally_met,
+                "in_progress": proposal.tally_in_progress,
+            }
+            for proposal in proposals
+        }
+    elif ids:
+        by_proposal = {
+            row["proposal"]: row
+            for row in as_of.preconditions_on(day)
+            .filter(proposal__in=ids)
+            .order_by()
+            .values("proposal")
+            .annotate(
+                total=Count("pk"),
+                met=Count("pk", filter=Q(status_then=PreconditionStatus.MET)),
+                in_progress=Count("pk", filter=Q(status_then=PreconditionStatus.IN_PROGRESS)),
+            )
+        }
     if ids:
-        by_proposal = {row["proposal"]: row for row in counts}
         layers = Layer.objects.filter(proposal__in=ids).values_list(
             "proposal_id", "kind_id", "kind__slug", "kind__name"
         )  # in the layers' own order: by kind
