@@ -76,6 +76,18 @@ def stream_rows(client: Client, rows: int) -> tuple[int, int]:
     return min(lines - 1, rows), size
 
 
+def machine_reference() -> dict:
+    """How fast this machine runs plain Python now (the best of three 10-million-step loops), so
+    that runs on different machines, or on one machine shared with others, can be compared."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for step in range(10_000_000):
+            total += step
+        best = min(best, time.perf_counter() - started)
+    return {"python_loop_10m_seconds": round(best, 2)}
+
+
 class Command(BaseCommand):
     help = "Benchmark the pages at scale (fills the database with demo proposals first)."
 
@@ -131,6 +143,7 @@ class Command(BaseCommand):
             slugs = demo.values_list("slug", flat=True)[2 : 2 + different_proposals]
             different = self.measure_different(client, list(slugs))
         report = {
+            "machine_reference": machine_reference(),
             "database": connection.vendor,
             "proposals": Proposal.objects.count(),
             "repeat": repeat,
@@ -286,6 +299,10 @@ class Command(BaseCommand):
         }
 
     def print_table(self, report: dict) -> None:
+        self.stdout.write(
+            "\nMachine reference: a 10-million-step Python loop took "
+            f"{report['machine_reference']['python_loop_10m_seconds']} s."
+        )
         self.stdout.write(
             f"\n{report['proposals']} proposals on {report['database']}, "
             f"{report['repeat']} requests per page: a reader's repeat request (from the page cache, "
