@@ -52,17 +52,22 @@ def document_texts(proposal_ids: Iterable[int]) -> dict[int, str]:
             "pk", "title", "summary"
         ):
             parts[pk] += [title, summary]
-        for pk, name in Proposal.proponents.through.objects.filter(
-            proposal_id__in=chunk
-        ).values_list("proposal_id", "actor__name"):
+        # In a fixed order, so that a document rewritten from the same records is the same.
+        for pk, name in (
+            Proposal.proponents.through.objects.filter(proposal_id__in=chunk)
+            .order_by("actor__name", "pk")
+            .values_list("proposal_id", "actor__name")
+        ):
             parts[pk].append(name)
         for pk, *texts in Layer.objects.filter(proposal_id__in=chunk).values_list(
             "proposal_id", "kind__name", "description", "area", "assets"
         ):
             parts[pk] += texts
-        for pk, name in Layer.contributors.through.objects.filter(
-            layer__proposal_id__in=chunk
-        ).values_list("layer__proposal_id", "actor__name"):
+        for pk, name in (
+            Layer.contributors.through.objects.filter(layer__proposal_id__in=chunk)
+            .order_by("layer__kind__display_order", "layer_id", "actor__name", "pk")
+            .values_list("layer__proposal_id", "actor__name")
+        ):
             parts[pk].append(name)
         for pk, description, responsible in Precondition.objects.filter(
             proposal_id__in=chunk

@@ -60,12 +60,14 @@ def refresh(model: type[Model], **chain) -> None:
     model.objects.filter(**chain).update(**values)
 
 
-def refresh_proposals(ids: list[int]) -> None:
-    """Rewrite the dates of every record of these proposals (after bulk inserts)."""
-    refresh(Position, proposal_id__in=ids)
-    refresh(Commitment, layer__proposal_id__in=ids)
-    refresh(StatusChange, proposal_id__in=ids, precondition_id=None)
-    refresh(StatusChange, proposal_id__in=ids, precondition_id__isnull=False)
+def refresh_proposals(ids: list[int] | None = None) -> None:
+    """Rewrite the dates of every record of these proposals (of all if None): after bulk
+    inserts, or to mend them."""
+    of = {} if ids is None else {"proposal_id__in": ids}
+    refresh(Position, **of)
+    refresh(Commitment, **({} if ids is None else {"layer__proposal_id__in": ids}))
+    refresh(StatusChange, **of, precondition_id=None)
+    refresh(StatusChange, **of, precondition_id__isnull=False)
 
 
 def chain_of(model: type[Model], values) -> dict:

@@ -4,6 +4,7 @@ it must follow every kind of write, so that what is in force on any day is exact
 record by then (later by date, then by id), and a status before its first change is the first's."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +13,7 @@ from proposals import as_of, supersession, writes
 from proposals.models import (
     Actor,
     Commitment,
+    Involvement,
     Layer,
     Position,
     Precondition,
@@ -227,3 +229,34 @@ def test_demo_datas_bulk_inserts_store_the_dates_too():
     assert Commitment.objects.filter(superseded_on__isnull=False).exists()
     assert StatusChange.objects.filter(is_first=True).exists()
     assert_in_force_everywhere()
+
+
+def test_refresh_derived_mends_whatever_was_changed_around_the_app(seeded):
+    """After records changed in SQL (or by a release before these columns), the command puts
+    every derived value back to what the records say."""
+    call_command("demo_data", proposals=5, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    def derived() -> dict:
+        return {
+            "search": dict(Proposal.objects.values_list("pk", "search_document")),
+            "involved": set(Involvement.objects.values_list("proposal_id", "actor_id")),
+            "positions": dict(Position.objects.values_list("pk", "superseded_on")),
+            "commitments": dict(Commitment.objects.values_list("pk", "superseded_on")),
+            "changes": set(StatusChange.objects.values_list("pk", "superseded_on", "is_first")),
+            "tallies": set(
+                Proposal.objects.values_list("pk", "tally_met", "tally_in_progress", "tally_unmet")
+            ),
+        }
+
+    before = derived()
+    assert any(before["positions"].values()) and any(before["commitments"].values())
+    Proposal.objects.update(search_document="", tally_met=0, tally_in_progress=0, tally_unmet=9)
+    Involvement.objects.all().delete()
+    Position.objects.update(superseded_on=None)
+    Commitment.objects.update(superseded_on=D(2000, 1, 1))
+    StatusChange.objects.update(superseded_on=None, is_first=False)
+    assert derived() != before
+    out = io.StringIO()
+    call_command("refresh_derived", stdout=out)
+    assert derived() == before
+    assert f"for {Proposal.objects.count()} proposals" in out.getvalue()

@@ -37,6 +37,7 @@ class Migration(migrations.Migration):
             name="is_first",
             field=models.BooleanField(
                 default=True,
+                db_default=True,
                 editable=False,
                 help_text="Whether it is the first change of this status on record: before it, "
                 "the status it gives is taken to hold.",

@@ -26,17 +26,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="proposal",
             name="tally_in_progress",
-            field=models.PositiveSmallIntegerField(default=0, editable=False),
+            field=models.PositiveSmallIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.AddField(
             model_name="proposal",
             name="tally_met",
-            field=models.PositiveSmallIntegerField(default=0, editable=False),
+            field=models.PositiveSmallIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.AddField(
             model_name="proposal",
             name="tally_unmet",
-            field=models.PositiveSmallIntegerField(default=0, editable=False),
+            field=models.PositiveSmallIntegerField(default=0, db_default=0, editable=False),
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
         migrations.AddIndex(

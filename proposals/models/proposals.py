@@ -104,10 +104,11 @@ class Proposal(VersionedModel):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     # How many of its preconditions are met, in progress and unmet today; kept by
-    # proposals.tallies, for the list's facet, filter and rows.
-    tally_met = models.PositiveSmallIntegerField(default=0, editable=False)
-    tally_in_progress = models.PositiveSmallIntegerField(default=0, editable=False)
-    tally_unmet = models.PositiveSmallIntegerField(default=0, editable=False)
+    # proposals.tallies, for the list's facet, filter and rows. (A default in the database too,
+    # so that the release before these columns can still add proposals during an upgrade.)
+    tally_met = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    tally_in_progress = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    tally_unmet = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
 
     # Everything the proposal says, for full-text search; kept current by proposals.search.
     search_document = models.TextField(blank=True, editable=False)

@@ -63,6 +63,7 @@ class StatusChange(VersionedModel):
     )
     is_first = models.BooleanField(
         default=True,
+        db_default=True,  # the release before this column can still record changes
         editable=False,
         help_text="Whether it is the first change of this status on record: before it, the "
         "status it gives is taken to hold.",
