@@ -52,7 +52,7 @@ test: $(VENV)/.installed-dev browser
 # saves through one and reads back from the other, and each worker's memory; then Ceasefire
 # Monitor beside Datasette on one SQLite file (var/bench.sqlite3; Datasette in var/datasette-venv,
 # both made once). Every step runs even when one before it counted errors; bench_goals.py then
-# prints the goals beside the figures and fails if a step broke. All figures go to bench-results.json. About 20 minutes; needs
+# prints the goals beside the figures and fails if a step broke. All figures go to bench-results.json. 10 to 20 minutes; needs
 # wrk (apt-get install wrk) and Redis.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench
 BENCH_EXPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ceasefire_bench_export
