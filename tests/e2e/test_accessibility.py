@@ -52,3 +52,18 @@ def test_axe_runs_under_the_sites_content_security_policy(page: Page, contract_d
     )
     violations = Axe().run(page).response["violations"]
     assert "label" in {v["id"] for v in violations if v["impact"] in SERIOUS}
+
+
+def test_on_a_phone_every_filter_fits_inside_its_form(page: Page, contract_data):
+    """The filters sit in two columns on a narrow screen: no control may stick out of the form
+    (the dates once did, past the right edge of a 390-pixel screen)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/proposals/")
+    filters = page.locator("#id_reported_after").locator("xpath=ancestor::form[1]")
+    form = filters.bounding_box()
+    outside = []
+    for control in filters.locator("input:visible, select:visible").all():
+        box = control.bounding_box()
+        if box["x"] < form["x"] or box["x"] + box["width"] > form["x"] + form["width"] + 0.5:
+            outside.append(control.get_attribute("id") or control.get_attribute("name"))
+    assert outside == []
