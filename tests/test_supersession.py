@@ -97,6 +97,7 @@ def test_positions_in_force_follow_adds_edits_moves_and_deletes(client):
         proposal=plan, actor=poland, stance="supports", stated_on=D(2025, 4, 1)
     )
     early.refresh_from_db()
+    later.refresh_from_db()  # (what the database holds, not the instance just saved)
     assert early.superseded_on == D(2025, 4, 1) and later.superseded_on is None
     assert_in_force_everywhere()
     # Redated before the first: the order of the chain turns round.
@@ -122,34 +123,19 @@ def test_positions_in_force_follow_adds_edits_moves_and_deletes(client):
 def test_commitments_in_force_follow_every_edit_and_ties_go_to_the_later_record():
     layer = LayerFactory(proposal=ProposalFactory(), kind=layer_kind("naval"))
     france = ActorFactory(slug="france")
-    pledge = CommitmentFactory(
-        layer=layer,
-        actor=france,
-        phase="pledged",
-        quantity=2,
-        unit="ships",
-        stated_on=D(2025, 3, 1),
-    )
+
+    def commit(phase: str, quantity: int, unit: str, day: dt.date) -> Commitment:
+        return CommitmentFactory(
+            layer=layer, actor=france, phase=phase, quantity=quantity, unit=unit, stated_on=day
+        )
+
+    pledge = commit("pledged", 2, "ships", D(2025, 3, 1))
     # The same day, another phase: the later record is the one in force from that day.
-    deployed = CommitmentFactory(
-        layer=layer,
-        actor=france,
-        phase="deployed",
-        quantity=1,
-        unit="ships",
-        stated_on=D(2025, 3, 1),
-    )
+    deployed = commit("deployed", 1, "ships", D(2025, 3, 1))
     pledge.refresh_from_db()
+    deployed.refresh_from_db()
     assert pledge.superseded_on == D(2025, 3, 1) and deployed.superseded_on is None
-    # Another unit is another chain.
-    troops = CommitmentFactory(
-        layer=layer,
-        actor=france,
-        phase="pledged",
-        quantity=500,
-        unit="troops",
-        stated_on=D(2025, 4, 1),
-    )
+    troops = commit("pledged", 500, "troops", D(2025, 4, 1))  # another unit: another chain
     assert_in_force_everywhere()
     deployed.unit = "troops"
     deployed.save()
