@@ -33,14 +33,17 @@ def parse(params: QueryDict) -> tuple[dt.date | None, str | None]:
     return day, None
 
 
-def reported_by(proposals: QuerySet, day: dt.date) -> QuerySet:
-    """The proposals first reported by then (one never dated: created by then)."""
+def reported_q(day: dt.date) -> Q:
+    """A proposal first reported by then (one never dated: created by then)."""
     # Created before the next day began, in the site's time zone: a comparison with the column,
     # not a conversion of every row's timestamp to a date.
     next_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-    return proposals.filter(
-        Q(first_reported__lte=day) | Q(first_reported__isnull=True, created_at__lt=next_day)
-    )
+    return Q(first_reported__lte=day) | Q(first_reported__isnull=True, created_at__lt=next_day)
+
+
+def reported_by(proposals: QuerySet, day: dt.date) -> QuerySet:
+    """The proposals first reported by then."""
+    return proposals.filter(reported_q(day))
 
 
 def with_status_on(records: QuerySet, day: dt.date) -> QuerySet:

@@ -274,14 +274,13 @@ def facets(
 
     One query per facet, whatever the number of proposals (as Datasette does), over the ids of
     the proposals that the other filters give. `public` says whether `base` is the published
-    proposals (True), all of them (False) or some other set (None): with no filter in play,
-    the counts then leave out the few drafts, nothing, or the few proposals not in `base`,
-    instead of looking up every proposal.
+    proposals (True), all of them (False) or some other set (None), in each case only those
+    reported by then on a past day: with no filter in play, the counts then leave out the few
+    drafts or proposals not yet reported, or the few not in `base`, instead of looking up every
+    proposal.
     """
     data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     day = filterset.day
-    if day is not None:
-        public = None  # `base` holds only what had been reported by then
 
     # The filters given (filter_proposals dropped empty ones), not their cleaned values.
     applied = {name for name in data if name != "sort" and name in filterset.data}
@@ -301,13 +300,16 @@ def facets(
         """Rows (whose proposal is `field`) of every proposal in `base`, named by the few left
         out of it (drafts, or what had not been reported by then): PostgreSQL then hashes a
         short list instead of joining every proposal."""
-        if public is False:
-            return Q()
-        left_out = (
-            Proposal.objects.filter(is_published=False)
-            if public
-            else Proposal.objects.exclude(pk__in=base.order_by().values("pk"))
-        )
+        if public is None:
+            left_out = Proposal.objects.exclude(pk__in=base.order_by().values("pk"))
+        else:
+            # Named from the columns, not from `base`, which may carry the statuses then.
+            kept = Q(is_published=True) if public else Q()
+            if day is not None:
+                kept &= as_of.reported_q(day)
+            if not kept:
+                return Q()
+            left_out = Proposal.objects.exclude(kept)
         return ~Q(**{f"{field}__in": left_out})
 
     def within(facet: str | None, field: str) -> Q:

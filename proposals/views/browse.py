@@ -263,10 +263,11 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     unread = SEARCH_FIELDS if not query else ("search_vector",)
     facet_counts = cached_facets(filterset, visible, public=not is_analyst(request.user))
     paginator = Paginator(filterset.qs.defer(*unread), settings.PROPOSALS_PER_PAGE)
-    if "status" not in filterset.data:
-        # Each proposal has one status: with none chosen, the status facet counts the results,
-        # which spares a second run of the search and filters.
-        paginator.count = sum(option.count for option in facet_counts["status"])
+    # Each proposal has one status, and the status facet counts them with every other filter
+    # kept: the results are those of the statuses chosen (all, with none chosen). That spares a
+    # second run of the search and filters.
+    chosen = [option for option in facet_counts["status"] if option.selected]
+    paginator.count = sum(option.count for option in chosen or facet_counts["status"])
     page = paginator.get_page(request.GET.get("page"))
     if request.GET.get("page") and str(page.number) != request.GET["page"]:
         problems.append(f"There is no page {request.GET['page']}; showing page {page.number}.")
