@@ -6,8 +6,9 @@ class ProposalsConfig(AppConfig):
     verbose_name = "Ceasefire monitoring proposals"
 
     def ready(self) -> None:
-        from . import cached, search, supersession
+        from . import cached, search, supersession, unsourced
 
         search.connect()
         cached.connect()
         supersession.connect()
+        unsourced.connect()

@@ -6,12 +6,11 @@ One place says what each kind of claim is called, and which published claims no 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from .models import (
     Citation,
@@ -103,10 +102,11 @@ def uncited(queryset: QuerySet, field: str) -> QuerySet:
     return queryset.filter(~Exists(Citation.objects.filter(**{field: OuterRef("pk")})))
 
 
-def uncited_records(proposals: QuerySet[Proposal]) -> dict[str, tuple[QuerySet, str]]:
-    """For each kind of claim but the proposal itself: its records of `proposals` that no citation
-    supports, and the path from one to its proposal. An event may be on several proposals'
-    timelines: its rows are its links to them, so that it is listed under each."""
+def uncited_records() -> dict[str, tuple[QuerySet, str]]:
+    """For each kind of claim but the proposal itself: its records that no citation supports,
+    and the path from one to its proposal. An event may be on several proposals' timelines: its
+    rows are its links to them, so that it is listed under each. A relation is a claim only
+    while the proposal it names is published (readers see no other)."""
     links = Event.proposals.through.objects.filter(
         ~Exists(Citation.objects.filter(event=OuterRef("event_id")))
     )
@@ -118,63 +118,47 @@ def uncited_records(proposals: QuerySet[Proposal]) -> dict[str, tuple[QuerySet, 
         "status_change": (uncited(StatusChange.objects.all(), "status_change"), "proposal"),
         "event": (links, "proposal"),
         "relation": (
-            uncited(ProposalRelation.objects.filter(other__in=proposals), "relation"),
+            uncited(ProposalRelation.objects.filter(other__is_published=True), "relation"),
             "proposal",
         ),
     }
 
 
-# What to load with each kind, and how to reach the claim and its proposal from a row.
+# What to load with each kind (its proposal is looked up among those asked for).
 RELATED = {
-    "layer": ("proposal", "kind"),
-    "precondition": ("proposal",),
-    "position": ("proposal", "actor"),
-    "commitment": ("layer__proposal", "layer__kind", "actor"),
-    "status_change": ("proposal", "precondition"),
-    "event": ("event", "proposal"),
-    "relation": ("proposal", "other"),
+    "layer": ("kind",),
+    "precondition": (),
+    "position": ("actor",),
+    "commitment": ("layer__kind", "actor"),
+    "status_change": ("precondition",),
+    "event": ("event",),
+    "relation": ("other",),
 }
 
 
 def unsourced(proposals: QuerySet[Proposal] | None = None) -> Iterator[Unsourced]:
     """Every claim of these proposals (by default: the published ones) that no citation supports,
-    by proposal title, then in the order of the proposal page. One query per kind of claim."""
+    by proposal title, then in the order of the proposal page. One query per kind of claim, and
+    one for the proposals."""
     if proposals is None:
         proposals = Proposal.objects.published()
+    # Their search documents are long, and not shown.
+    by_id = proposals.order_by().defer("search_document", "search_vector").in_bulk()
     found = [
-        Unsourced("proposal", proposal, proposal)
-        for proposal in uncited(proposals, "proposal").order_by()
+        Unsourced("proposal", by_id[pk], by_id[pk])
+        for pk in uncited(proposals, "proposal").order_by().values_list("pk", flat=True)
     ]
-    for kind, (records, path) in uncited_records(proposals).items():
-        for row in records.filter(**{f"{path}__in": proposals}).select_related(*RELATED[kind]):
+    for kind, (records, path) in uncited_records().items():
+        rows = records.filter(**{f"{path}__in": proposals}).select_related(*RELATED[kind])
+        if kind == "relation":
+            rows = rows.defer("other__search_document", "other__search_vector")
+        for row in rows:
             if kind == "event":
-                found.append(Unsourced(kind, row.proposal, row.event))
+                found.append(Unsourced(kind, by_id[row.proposal_id], row.event))
             elif kind == "commitment":
-                found.append(Unsourced(kind, row.layer.proposal, row))
+                found.append(Unsourced(kind, by_id[row.layer.proposal_id], row))
             else:
-                found.append(Unsourced(kind, row.proposal, row))
+                found.append(Unsourced(kind, by_id[row.proposal_id], row))
     order = list(KINDS)
     found.sort(key=lambda item: (item.proposal.title, item.proposal.pk, order.index(item.kind)))
     yield from found
-
-
-def unsourced_per_proposal(proposals: QuerySet[Proposal] | None = None) -> dict[int, int]:
-    """How many claims unsourced() would list for each of these proposals (by default: the
-    published ones) that has any: one grouped query per kind of claim, each an anti-join the
-    database runs in one pass (an OR of EXISTS per proposal would probe every kind for every
-    proposal)."""
-    if proposals is None:
-        proposals = Proposal.objects.published()
-    counts = Counter(uncited(proposals, "proposal").values_list("pk", flat=True))
-    for records, path in uncited_records(proposals).values():
-        column = f"{path}_id" if path == "proposal" else path
-        counts.update(
-            dict(
-                records.filter(**{f"{path}__in": proposals})
-                .order_by()
-                .values_list(column)
-                .annotate(n=Count("pk"))
-                .values_list(column, "n")
-            )
-        )
-    return dict(counts)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from . import claims
+from . import claims, unsourced
 from .cached import per_data_version
 from .history import proposal_of, user_label
 from .models import (
@@ -83,30 +83,19 @@ def with_creators(page: Page) -> None:
         proposal.creator = user_label(users.get(proposal.creator_id))
 
 
-def unsourced_tally() -> dict[int, int]:
-    """{published proposal id: how many of its claims no citation supports}, for those with any:
-    worked out once per state of the data, for the queue and its count."""
-    return per_data_version("workspace-unsourced-tally", claims.unsourced_per_proposal)
-
-
-def unsourced_proposals() -> list[int]:
-    """The ids of the published proposals that have unsourced claims, by title: worked out once
-    per state of the data."""
-
-    def compute() -> list[int]:
-        ids = unsourced_tally()
-        rows = Proposal.objects.published().order_by("title", "pk").values_list("pk", flat=True)
-        return [pk for pk in rows.iterator(chunk_size=5000) if pk in ids]
-
-    return per_data_version("workspace-unsourced-proposals", compute)
-
-
 def unsourced_page(number) -> tuple[Page, list[dict]]:
-    """A page of the published proposals that have unsourced claims, each with those claims and
-    the address of the citation form for each (the same for every analyst: cached)."""
-    page = Paginator(unsourced_proposals(), UNSOURCED_PROPOSALS_PER_PAGE).get_page(number)
+    """A page of the published proposals that have unsourced claims, by title, each with those
+    claims and the address of the citation form for each (the same for every analyst: cached)."""
+    proposals = (
+        Proposal.objects.published()
+        .filter(unsourced_claims__gt=0)
+        .order_by("title", "pk")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(proposals, UNSOURCED_PROPOSALS_PER_PAGE).get_page(number)
+    ids = list(page)
     groups = per_data_version(
-        f"workspace-unsourced-page:{page.number}", lambda: unsourced_groups(list(page))
+        f"workspace-unsourced-page:{','.join(map(str, ids))}", lambda: unsourced_groups(ids)
     )
     return page, groups
 
@@ -128,7 +117,8 @@ def unsourced_groups(ids: list[int]) -> list[dict]:
 
 
 def unsourced_count() -> int:
-    return sum(unsourced_tally().values())
+    """How many claims of published proposals no citation supports (proposals.unsourced)."""
+    return unsourced.total(Proposal.objects.published())
 
 
 @dataclass
@@ -165,31 +155,30 @@ def changed_by_others(user, since: dt.datetime) -> list[Changed]:
 
 
 def find_changed_by_others(user, since: dt.datetime) -> list[Changed]:
-    """One query per kind of record, one for the proposals and one for the people."""
+    """One query over the histories of every kind of record, one for the proposals and one for
+    the people."""
+    parts = [
+        proposal_of(model, model.history.filter(history_date__gt=since, history_user__isnull=False))
+        .exclude(history_user=user)
+        .order_by()
+        .values("proposal_pk", "history_user_id")
+        .annotate(last=Max("history_date"), count=Count("history_id"), label=Value(label))
+        for model, label in TRACKED.items()
+    ]
+    rows = [row for row in parts[0].union(*parts[1:], all=True) if row["proposal_pk"] is not None]
+    proposals = Proposal.objects.defer("search_document", "search_vector").in_bulk(
+        {row["proposal_pk"] for row in rows}
+    )
+    users = get_user_model().objects.in_bulk({row["history_user_id"] for row in rows})
     found: dict[int, Changed] = {}
-    rows = []
-    for model, label in TRACKED.items():
-        history = model.history.filter(history_date__gt=since, history_user__isnull=False).exclude(
-            history_user=user
-        )
-        for row in (
-            proposal_of(model, history)
-            .values("proposal_pk", "history_user_id")
-            .annotate(last=Max("history_date"), count=Count("history_id"))
-            .order_by()
-        ):
-            if row["proposal_pk"] is not None:
-                rows.append((row, label))
-    proposals = Proposal.objects.in_bulk({row["proposal_pk"] for row, _ in rows})
-    users = get_user_model().objects.in_bulk({row["history_user_id"] for row, _ in rows})
-    for row, label in rows:
+    for row in rows:
         proposal = proposals.get(row["proposal_pk"])
         if proposal is None:
             continue  # deleted since
         changed = found.setdefault(proposal.pk, Changed(proposal, row["last"]))
         changed.when = max(changed.when, row["last"])
         changed.editors.add(user_label(users.get(row["history_user_id"])))
-        changed.records.add(label)
+        changed.records.add(row["label"])
         changed.count += row["count"]
     return sorted(found.values(), key=lambda changed: changed.when, reverse=True)
 

@@ -109,6 +109,9 @@ class Proposal(VersionedModel):
     tally_met = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     tally_in_progress = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     tally_unmet = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    # How many of its claims no citation supports; kept by proposals.unsourced, for the
+    # analysts' queue of unsourced claims.
+    unsourced_claims = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     # Everything the proposal says, for full-text search; kept current by proposals.search.
     search_document = models.TextField(blank=True, editable=False)
@@ -125,6 +128,7 @@ class Proposal(VersionedModel):
             "tally_met",
             "tally_in_progress",
             "tally_unmet",
+            "unsourced_claims",
         ],
     )
 
@@ -157,6 +161,13 @@ class Proposal(VersionedModel):
                 fields=["reviewed_at", "title", "id"],
                 condition=Q(is_published=True),
                 name="proposal_review_idx",
+            ),
+            # The queue of unsourced claims, by title, its number of proposals and of claims,
+            # read from the index alone.
+            models.Index(
+                fields=["title", "id", "unsourced_claims"],
+                condition=Q(is_published=True, unsourced_claims__gt=0),
+                name="proposal_unsourced_idx",
             ),
             models.Index(
                 models.F("created_at").desc(),

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Max
 
-from proposals import involvement, search, supersession, tallies
+from proposals import involvement, search, supersession, tallies, unsourced
 from proposals.models import (
     Actor,
     Citation,
@@ -372,4 +372,5 @@ class Command(BaseCommand):
         involvement.refresh(proposal.pk for proposal in proposals)
         supersession.refresh_proposals([proposal.pk for proposal in proposals])
         tallies.refresh(proposal.pk for proposal in proposals)
+        unsourced.refresh(proposal.pk for proposal in proposals)
         DataVersion.bump()

@@ -1,17 +1,18 @@
 """Work out again everything kept beside the records: search documents, who is involved in each
-proposal, when each dated record was replaced, and each proposal's precondition tallies."""
+proposal, when each dated record was replaced, each proposal's precondition tallies and its
+number of unsourced claims."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from proposals import involvement, search, supersession, tallies, writes
+from proposals import involvement, search, supersession, tallies, unsourced, writes
 from proposals.models import DataVersion, Proposal
 
 
 class Command(BaseCommand):
     help = (
         "Work out again the data derived from the records (search documents, involvement, "
-        "replacement dates, precondition tallies), in one transaction. Every write keeps them; "
+        "replacement dates, precondition tallies, unsourced claims), in one transaction. Every write keeps them; "
         "run this after records were changed around the app (SQL, a release that predates "
         "them still serving during an upgrade)."
     )
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             involvement.refresh(ids)
             supersession.refresh_proposals()
             tallies.refresh(ids)
+            unsourced.refresh(ids)
             DataVersion.bump()  # every cached page and count is now out of date
         self.stdout.write(
             self.style.SUCCESS(f"Derived data worked out again for {len(ids)} proposals.")
