@@ -23,6 +23,7 @@ def queues(request: HttpRequest, since) -> dict:
     """Everything the workspace shows, each queue at the page its parameter asks for."""
     get = request.GET
     counts = workspace.counts(request.user, since)
+    request.workspace_waiting = sum(counts.values())  # the header's figure (context_processors)
     per_page = workspace.PER_PAGE
     drafts = workspace.Counted(workspace.drafts(), per_page, counts["drafts"]).get_page(
         get.get("drafts_page")
