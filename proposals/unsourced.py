@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
+from . import writes
 from .claims import uncited_records
 from .models import (
     Citation,
@@ -125,6 +126,7 @@ def after_change(sender, instance, **kwargs) -> None:
     instance._unsourced_before = set()
     if kwargs.get("signal") is not post_delete:
         ids = ids | concerned(instance)
+    writes.lock_proposals(ids)  # in the write path's order: a relation concerns another proposal
     refresh(ids)
 
 
@@ -133,9 +135,13 @@ def after_links_change(sender, instance, action, reverse, pk_set, **kwargs) -> N
     if action == "pre_clear":
         instance._unsourced_before = concerned(instance) if not reverse else {instance.pk}
     elif action == "post_clear":
-        refresh(getattr(instance, "_unsourced_before", set()))
+        ids = getattr(instance, "_unsourced_before", set())
+        writes.lock_proposals(ids)
+        refresh(ids)
     elif action in {"post_add", "post_remove"}:
-        refresh({instance.pk} if reverse else set(pk_set or ()))
+        ids = {instance.pk} if reverse else set(pk_set or ())
+        writes.lock_proposals(ids)
+        refresh(ids)
 
 
 def connect() -> None:
