@@ -6,8 +6,8 @@ One place says what each kind of claim is called, and which published claims no 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
@@ -23,6 +23,7 @@ from .models import (
     ProposalRelation,
     StatusChange,
 )
+from .prepared import Prepared
 
 # The kinds of claim, in the order of the proposal page, with the name of each in the output.
 KINDS = {
@@ -136,23 +137,49 @@ RELATED = {
 }
 
 
-def unsourced(proposals: QuerySet[Proposal] | None = None) -> Iterator[Unsourced]:
+def claims_of(kind: str, proposals) -> QuerySet:
+    """The records of one kind of claim of these proposals (a queryset or a list of ids) that no
+    citation supports, with what describing them needs."""
+    records, path = uncited_records()[kind]
+    rows = records.filter(**{f"{path}__in": proposals}).select_related(*RELATED[kind])
+    if kind == "relation":  # the proposal it names: its search document is long, and not shown
+        rows = rows.defer("other__search_document", "other__search_vector")
+    return rows
+
+
+def unsourced(proposals: QuerySet[Proposal] | None = None) -> list[Unsourced]:
     """Every claim of these proposals (by default: the published ones) that no citation supports,
     by proposal title, then in the order of the proposal page. One query per kind of claim, and
     one for the proposals."""
     if proposals is None:
         proposals = Proposal.objects.published()
-    # Their search documents are long, and not shown.
     by_id = proposals.order_by().defer("search_document", "search_vector").in_bulk()
-    found = [
-        Unsourced("proposal", by_id[pk], by_id[pk])
-        for pk in uncited(proposals, "proposal").order_by().values_list("pk", flat=True)
-    ]
-    for kind, (records, path) in uncited_records().items():
-        rows = records.filter(**{f"{path}__in": proposals}).select_related(*RELATED[kind])
-        if kind == "relation":
-            rows = rows.defer("other__search_document", "other__search_vector")
-        for row in rows:
+    uncited_ids = uncited(proposals, "proposal").order_by().values_list("pk", flat=True)
+    return collected(by_id, uncited_ids, {kind: claims_of(kind, proposals) for kind in RELATED})
+
+
+def _published(ids: list[int]) -> QuerySet[Proposal]:
+    return Proposal.objects.published().filter(pk__in=ids)
+
+
+# The same for a few published proposals, compiled once per process (the workspace's queue).
+PUBLISHED = Prepared(lambda ids: _published(ids).defer("search_document", "search_vector"))
+UNCITED_PROPOSALS = Prepared(lambda ids: uncited(_published(ids), "proposal").only("pk"))
+CLAIMS_OF = {kind: Prepared(partial(claims_of, kind)) for kind in RELATED}
+
+
+def unsourced_of(ids: list[int]) -> list[Unsourced]:
+    """unsourced() of the published proposals among `ids`."""
+    by_id = {proposal.pk: proposal for proposal in PUBLISHED(ids)}
+    uncited_ids = [proposal.pk for proposal in UNCITED_PROPOSALS(ids)]
+    return collected(by_id, uncited_ids, {kind: CLAIMS_OF[kind](ids) for kind in RELATED})
+
+
+def collected(by_id: dict[int, Proposal], uncited_ids, rows: dict) -> list[Unsourced]:
+    """The claims found, each with its proposal, in the order unsourced() gives."""
+    found = [Unsourced("proposal", by_id[pk], by_id[pk]) for pk in uncited_ids]
+    for kind, records in rows.items():
+        for row in records:
             if kind == "event":
                 found.append(Unsourced(kind, by_id[row.proposal_id], row.event))
             elif kind == "commitment":
@@ -161,4 +188,4 @@ def unsourced(proposals: QuerySet[Proposal] | None = None) -> Iterator[Unsourced
                 found.append(Unsourced(kind, by_id[row.proposal_id], row))
     order = list(KINDS)
     found.sort(key=lambda item: (item.proposal.title, item.proposal.pk, order.index(item.kind)))
-    yield from found
+    return found

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 
 class Prepared:
@@ -21,19 +21,19 @@ class Prepared:
 
     A page of a dozen small queries spends several times longer in Django compiling each one
     than in the database answering it. `build` makes the queryset from placeholders that stand
-    for its arguments: a list of ids or texts, a text or a day; None and booleans are passed as
-    they are and choose the query. A list has a placeholder per item, so another length is
+    for its arguments: a list of ids or texts, an id, a text, a day or a moment; None and
+    booleans are passed as they are and choose the query. A list has a placeholder per item, so another length is
     another query: lists are padded to a power of two by repeating their last item, which
     changes nothing in an IN, to keep the queries few. When every list is empty nothing
     matches, and the query is not run. A run returns what the queryset would: its models,
-    with their select_related records and annotations.
+    with their select_related records and annotations, or the tuples of a values_list().
     """
 
     def __init__(self, build: Callable[..., QuerySet]) -> None:
         self.build = build
         self.plans: dict[tuple, _Plan] = {}
 
-    def __call__(self, *args) -> list[Model]:
+    def __call__(self, *args) -> list[Model] | list[tuple]:
         lists = [arg for arg in args if isinstance(arg, list)]
         if lists and not any(lists):
             return []
@@ -69,9 +69,11 @@ def _placeholder(value, n: int):
         return -1_000_000_000 - n  # no record has a negative id
     if isinstance(value, str):
         return f"\x00placeholder {n}"
+    if isinstance(value, dt.datetime):
+        return dt.datetime(1000, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)
     if isinstance(value, dt.date):
         return dt.date(1000, 1, 1) + dt.timedelta(days=n)
-    raise TypeError(f"Prepared queries take ids, texts and days, not {value!r}")
+    raise TypeError(f"Prepared queries take ids, texts, days and moments, not {value!r}")
 
 
 class _Plan:
@@ -86,8 +88,9 @@ class _Plan:
             for arg in args
         ]
         queryset = build(*placeholders)
-        if queryset._iterable_class is not ModelIterable:
-            raise TypeError("Prepared queries return models.")
+        self.models = queryset._iterable_class is ModelIterable
+        if not self.models and queryset._iterable_class is not ValuesListIterable:
+            raise TypeError("Prepared queries return models, or tuples from values_list().")
         self.db = queryset.db
         connection = connections[self.db]
         compiler = queryset.query.get_compiler(using=self.db)
@@ -100,6 +103,8 @@ class _Plan:
             raise ValueError("A prepared query must use each of its arguments as a value.")
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self.converters = list(compiler.get_converters(fields).items())
+        if not self.models:
+            return
         klass_info = compiler.klass_info
         self.model = klass_info["model"]
         self.start, self.end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -111,9 +116,13 @@ class _Plan:
 
     @staticmethod
     def adapt(connection, value):
-        return connection.ops.adapt_datefield_value(value) if isinstance(value, dt.date) else value
+        if isinstance(value, dt.datetime):
+            return connection.ops.adapt_datetimefield_value(value)
+        if isinstance(value, dt.date):
+            return connection.ops.adapt_datefield_value(value)
+        return value
 
-    def run(self, args: tuple) -> list[Model]:
+    def run(self, args: tuple) -> list[Model] | list[tuple]:
         connection = connections[self.db]
         values = [self.adapt(connection, value) for value in _values(args)]
         params = [
@@ -130,6 +139,9 @@ class _Plan:
                 for position, (converters, expression) in self.converters:
                     for converter in converters:
                         row[position] = converter(row[position], expression, connection)
+            if not self.models:
+                objects.append(tuple(row))
+                continue
             obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
             for populator in self.populators:
                 populator.populate(row, obj)

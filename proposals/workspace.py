@@ -35,6 +35,7 @@ from .models import (
     StatusChange,
     WorkspaceVisit,
 )
+from .prepared import Prepared
 
 PER_PAGE = 20
 UNSOURCED_PROPOSALS_PER_PAGE = 10
@@ -101,18 +102,21 @@ def unsourced_page(number) -> tuple[Page, list[dict]]:
 
 
 def unsourced_groups(ids: list[int]) -> list[dict]:
-    back = reverse("workspace") + "#unsourced"
+    back = urlencode({"next": reverse("workspace") + "#unsourced"})
     groups: dict[int, dict] = {}
-    for item in claims.unsourced(Proposal.objects.published().filter(pk__in=ids)):
+    for item in claims.unsourced_of(ids):
         proposal = item.proposal
-        group = groups.setdefault(
-            proposal.pk,
-            {"pk": proposal.pk, "title": proposal.title, "url": proposal.get_absolute_url()},
-        )
-        cite = reverse("citation-create", args=[proposal.slug])
-        group.setdefault("claims", []).append(
-            {"what": item.what, "cite": f"{cite}?{urlencode({'on': item.cite_on, 'next': back})}"}
-        )
+        group = groups.get(proposal.pk)
+        if group is None:  # the addresses once per proposal, not per claim
+            group = groups[proposal.pk] = {
+                "pk": proposal.pk,
+                "title": proposal.title,
+                "url": proposal.get_absolute_url(),
+                "cite": reverse("citation-create", args=[proposal.slug]),
+                "claims": [],
+            }
+        on = urlencode({"on": item.cite_on})
+        group["claims"].append({"what": item.what, "cite": f"{group['cite']}?{on}&{back}"})
     return [groups[pk] for pk in ids if pk in groups]
 
 
@@ -154,18 +158,29 @@ def changed_by_others(user, since: dt.datetime) -> list[Changed]:
     )
 
 
-def find_changed_by_others(user, since: dt.datetime) -> list[Changed]:
-    """One query over the histories of every kind of record, one for the proposals and one for
-    the people."""
+def _changes_by_others(since: dt.datetime, user_id: int):
+    """(proposal, person, last change, number of changes, what) for each kind of record."""
     parts = [
         proposal_of(model, model.history.filter(history_date__gt=since, history_user__isnull=False))
-        .exclude(history_user=user)
+        .exclude(history_user=user_id)
         .order_by()
         .values("proposal_pk", "history_user_id")
         .annotate(last=Max("history_date"), count=Count("history_id"), label=Value(label))
+        .values_list("proposal_pk", "history_user_id", "last", "count", "label")
         for model, label in TRACKED.items()
     ]
-    rows = [row for row in parts[0].union(*parts[1:], all=True) if row["proposal_pk"] is not None]
+    return parts[0].union(*parts[1:], all=True)
+
+
+CHANGES_BY_OTHERS = Prepared(_changes_by_others)  # compiled once per process
+
+
+def find_changed_by_others(user, since: dt.datetime) -> list[Changed]:
+    """One query over the histories of every kind of record, one for the proposals and one for
+    the people."""
+    keys = ("proposal_pk", "history_user_id", "last", "count", "label")
+    rows = [dict(zip(keys, row, strict=True)) for row in CHANGES_BY_OTHERS(since, user.pk)]
+    rows = [row for row in rows if row["proposal_pk"] is not None]
     proposals = Proposal.objects.defer("search_document", "search_vector").in_bulk(
         {row["proposal_pk"] for row in rows}
     )

@@ -5,8 +5,9 @@ past day, with lists of every length (padded or not)."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
-from proposals.models import CLAIMS, Citation, Proposal
+from proposals.models import CLAIMS, Citation, Layer, Proposal
 from proposals.prepared import Prepared
 from proposals.views import detail
 
@@ -99,3 +100,36 @@ def test_a_comparison_of_what_cannot_be_an_address_is_a_400(proposals, client, p
     response = client.get(f"/compare/?p={p}")
     assert response.status_code == 400
     assert "\x00" not in response.content.decode()
+
+
+def test_prepared_rows_give_what_their_queryset_gives(proposals, analyst, bob):
+    """A values_list() query, with a moment and an id among its arguments: the workspace's
+    changes by others, and its queue of unsourced claims through the prepared queries."""
+    from proposals import claims, workspace, writes
+
+    for user in (analyst, bob):
+        for layer in Layer.objects.filter(proposal__in=proposals[:2]):
+
+            def write(layer=layer, user=user):
+                layer.area = f"Changed by {user.username}"
+                layer.save()
+
+            writes.save(layer, layer.version, user, write)
+    moments = [timezone.now() - dt.timedelta(days=1), timezone.now() - dt.timedelta(seconds=1)]
+    for since in moments:
+        for user in (analyst, bob):
+            query = workspace.CHANGES_BY_OTHERS
+            assert sorted(query(since, user.pk)) == sorted(query.build(since, user.pk)), since
+    assert workspace.CHANGES_BY_OTHERS(moments[0], analyst.pk)  # not vacuous: Bob's changes
+    assert not workspace.CHANGES_BY_OTHERS(timezone.now(), analyst.pk)
+
+    ids = [proposal.pk for proposal in proposals[:4]]
+
+    def described(items) -> list:
+        return [
+            (item.kind, item.proposal.pk, item.claim.pk, item.what, item.cite_on) for item in items
+        ]
+
+    expected = described(claims.unsourced(Proposal.objects.published().filter(pk__in=ids)))
+    assert described(claims.unsourced_of(ids)) == expected
+    assert expected  # the made proposals cite only some of their claims
