@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import Q
 from django.urls import reverse
@@ -32,6 +33,7 @@ from .models import (
     ProposalRelation,
     StatusChange,
 )
+from .prepared import Prepared
 
 # The kinds of record whose history the log reads.
 TRACKED = (
@@ -71,6 +73,38 @@ def history_url(slug: str, key: str) -> str:
     return f"{path}?{urlencode({'change': key})}#{key}"
 
 
+def newest_rows(model, fetch: int, before: dt.datetime | None, since: dt.datetime | None):
+    """(when, proposal, event) of the `fetch` newest historical rows of `model` between the
+    moments, of published proposals (an event's citation: of any, sorted out later)."""
+    history = model.history.all()
+    if before is not None:
+        history = history.filter(history_date__lt=before)
+    if since is not None:
+        history = history.filter(history_date__gt=since)
+    wanted = Q(proposal_pk__in=Proposal.objects.filter(is_published=True).values("pk"))
+    columns = ["history_date", "proposal_pk"]
+    if model is Citation:  # an event's citation: any of the event's proposals may be shown
+        wanted |= Q(event_id__isnull=False)
+        columns.append("event_id")
+    return (
+        proposal_of(model, history)
+        .filter(wanted)
+        .order_by("-history_date")
+        .values_list(*columns)[:fetch]
+    )
+
+
+# Compiled once per process for each kind of record and number of rows (at most 8 × MAX_LIMIT).
+_NEWEST: dict[tuple, Prepared] = {}
+
+
+def newest(model, fetch: int) -> Prepared:
+    prepared = _NEWEST.get((model, fetch))
+    if prepared is None:
+        prepared = _NEWEST[(model, fetch)] = Prepared(partial(newest_rows, model, fetch))
+    return prepared
+
+
 def published_changes(
     limit: int = LIMIT,
     before: dt.datetime | None = None,
@@ -79,26 +113,9 @@ def published_changes(
     """The `limit` newest published changes older than `before` and newer than `since`."""
     fetch = 2 * limit + 10  # rows, some of which make no entry (a draft period, one save's rows)
     rows: list[tuple[dt.datetime, int | None, int | None]] = []
-    published = Proposal.objects.filter(is_published=True).values("pk")
     for model in TRACKED:
-        history = model.history.all()
-        if before is not None:
-            history = history.filter(history_date__lt=before)
-        if since is not None:
-            history = history.filter(history_date__gt=since)
-        wanted = Q(proposal_pk__in=published)
-        event = None
-        if model is Citation:  # an event's citation: any of the event's proposals may be shown
-            wanted |= Q(event_id__isnull=False)
-            event = "event_id"
-        columns = ["history_date", "proposal_pk"] + ([event] if event else [])
-        for row in (
-            proposal_of(model, history)
-            .filter(wanted)
-            .order_by("-history_date")
-            .values_list(*columns)[:fetch]
-        ):
-            rows.append((row[0], row[1], row[2] if event else None))
+        for row in newest(model, fetch)(before, since):
+            rows.append((row[0], row[1], row[2] if model is Citation else None))
     rows.sort(key=lambda row: row[0], reverse=True)
     rows = rows[:fetch]
     # Every row newer than `floor` was read; what is older waits for the next page.

@@ -133,3 +133,21 @@ def test_prepared_rows_give_what_their_queryset_gives(proposals, analyst, bob):
     expected = described(claims.unsourced(Proposal.objects.published().filter(pk__in=ids)))
     assert described(claims.unsourced_of(ids)) == expected
     assert expected  # the made proposals cite only some of their claims
+
+
+def test_the_change_logs_prepared_rows_are_those_of_its_querysets(proposals):
+    """The newest historical rows of each kind of record, between moments or not."""
+    from proposals import changes
+
+    now = timezone.now()
+    moments = [None, now - dt.timedelta(days=1), now + dt.timedelta(seconds=1)]
+    found = 0
+    for model in changes.TRACKED:
+        for fetch in (3, 40):
+            for before in moments:
+                for since in moments:
+                    rows = changes.newest(model, fetch)(before, since)
+                    expected = changes.newest_rows(model, fetch, before, since)
+                    assert sorted(rows, key=repr) == sorted(expected, key=repr)
+                    found += len(rows)
+    assert found  # not vacuous: the made proposals have a history
