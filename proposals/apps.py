@@ -6,9 +6,10 @@ class ProposalsConfig(AppConfig):
     verbose_name = "Ceasefire monitoring proposals"
 
     def ready(self) -> None:
-        from . import cached, search, supersession, unsourced
+        from . import cached, involvement, search, supersession, unsourced
 
         search.connect()
         cached.connect()
         supersession.connect()
+        involvement.connect()  # after supersession: the positions are dated first
         unsourced.connect()

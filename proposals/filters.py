@@ -13,15 +13,15 @@ import django_filters
 from django import forms
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from . import as_of, tallies
+from . import as_of, involvement, tallies
 from .models import (
     Actor,
     Involvement,
+    InvolvementSpan,
     Layer,
     LayerKind,
     PreconditionStatus,
@@ -152,21 +152,11 @@ class ProposalFilter(django_filters.FilterSet):
         return queryset.order_by(*SORTS[sort][1])
 
 
-def backing(day: dt.date | None) -> QuerySet:
-    """(actor, proposal) rows of who backs what: today's, or as of a past day."""
-    if day is None:
-        return Proposal.proponents.through.objects.all()
-    return as_of.backers_on(day)
-
-
 def proposals_of_actor(actor: Actor, day: dt.date | None = None) -> QuerySet:
     """The ids of the proposals an actor backs (as of `day`) or contributes a layer to."""
     if day is None:
         return Involvement.objects.filter(actor=actor).values("proposal")
-    backs = backing(day).filter(actor=actor).order_by().values("proposal")
-    contributes = Layer.contributors.through.objects.filter(actor=actor).values("layer__proposal")
-    # One set, not `IN backs OR IN contributes`: PostgreSQL then knows it is a few hundred ids.
-    return backs.union(contributes)
+    return InvolvementSpan.objects.filter(involvement.on_day(day), actor=actor).values("proposal")
 
 
 def clean_query(params: QueryDict, drop: frozenset[str] = frozenset()) -> str:
@@ -242,21 +232,20 @@ def count_proposals(rows: QuerySet, matching: QuerySet | None = None) -> dict:
 
 def counts_then(day: dt.date, proposals: QuerySet | None, visible) -> dict[int, int]:
     """{actor: number of proposals} it backed on `day` or contributes to, among `proposals`
-    (None: every visible one, which `visible(field)` selects)."""
-
-    def among(field: str) -> Q:
-        # Backers and contributors are of the same proposals: their ids are looked up once.
-        if proposals is None:
-            return visible(field)
-        return Q(**{f"{field}__in": RawSQL("SELECT pk FROM matching", ())})
-
-    backers = (
-        backing(day).filter(among("proposal")).order_by().values_list("actor_id", "proposal_id")
+    (None: every visible one, which `visible(field)` selects): one span of each actor and
+    proposal is in force on a day, so its rows are counted."""
+    among = (
+        visible("proposal")
+        if proposals is None
+        else Q(proposal__in=proposals.order_by().values("pk"))
     )
-    contributors = Layer.contributors.through.objects.filter(among("layer__proposal")).values_list(
-        "actor_id", "layer__proposal_id"
+    return dict(
+        InvolvementSpan.objects.filter(involvement.on_day(day), among)
+        .order_by()
+        .values_list("actor_id")
+        .annotate(n=Count("*"))
+        .values_list("actor_id", "n")
     )
-    return count_proposals(backers.union(contributors, all=True), matching=proposals)
 
 
 @dataclass

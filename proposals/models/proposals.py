@@ -457,3 +457,22 @@ class Involvement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} in {self.proposal_id}"
+
+
+class InvolvementSpan(models.Model):
+    """When an actor was involved in a proposal, for the picture of any past day: backing it
+    (from the day a position to propose or support it was stated until the day the next
+    position replaced it) or contributing to one of its layers (undated: `since` and `until`
+    empty). At most one row of an actor and proposal is in force on any day. Derived, not
+    edited: proposals.involvement rewrites a proposal's rows with its Involvement."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey("Actor", on_delete=models.CASCADE, related_name="+")
+    since = models.DateField(null=True)  # empty: always
+    until = models.DateField(null=True)  # empty: still
+
+    class Meta:
+        indexes = [models.Index(fields=["actor", "proposal"], name="involvement_span_actor_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} in {self.proposal_id} from {self.since} until {self.until}"

@@ -369,8 +369,8 @@ class Command(BaseCommand):
         Citation.objects.bulk_create(citations, batch_size=BATCH)
         # Bulk inserts send no signals: write the search documents and mark the data as changed.
         search.refresh(proposal.pk for proposal in proposals)
-        involvement.refresh(proposal.pk for proposal in proposals)
         supersession.refresh_proposals([proposal.pk for proposal in proposals])
+        involvement.refresh(proposal.pk for proposal in proposals)  # reads the dates just set
         tallies.refresh(proposal.pk for proposal in proposals)
         unsourced.refresh(proposal.pk for proposal in proposals)
         DataVersion.bump()

@@ -22,8 +22,8 @@ class Command(BaseCommand):
             ids = list(Proposal.objects.order_by("pk").values_list("pk", flat=True))
             writes.lock_proposals(ids)  # in the write path's order: no save interleaves
             search.refresh(ids)
-            involvement.refresh(ids)
             supersession.refresh_proposals()
+            involvement.refresh(ids)  # reads the dates just worked out
             tallies.refresh(ids)
             unsourced.refresh(ids)
             DataVersion.bump()  # every cached page and count is now out of date
