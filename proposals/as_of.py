@@ -41,6 +41,12 @@ def reported_q(day: dt.date) -> Q:
     return Q(first_reported__lte=day) | Q(first_reported__isnull=True, created_at__lt=next_day)
 
 
+def span_on(day: dt.date) -> Q:
+    """The stored spans (InvolvementSpan, PreconditionSpan) in force that day: one per actor
+    and proposal, one per precondition."""
+    return (Q(since__isnull=True) | Q(since__lte=day)) & (Q(until__isnull=True) | Q(until__gt=day))
+
+
 def reported_by(proposals: QuerySet, day: dt.date) -> QuerySet:
     """The proposals first reported by then."""
     return proposals.filter(reported_q(day))

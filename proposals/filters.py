@@ -17,13 +17,14 @@ from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from . import as_of, involvement, tallies
+from . import as_of, tallies
 from .models import (
     Actor,
     Involvement,
     InvolvementSpan,
     Layer,
     LayerKind,
+    PreconditionSpan,
     PreconditionStatus,
     Proposal,
 )
@@ -134,8 +135,8 @@ class ProposalFilter(django_filters.FilterSet):
     def filter_precondition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if self.day is None:  # counted on each proposal (proposals.tallies)
             return queryset.filter(tallies.having(value))
-        preconditions = as_of.preconditions_on(self.day).filter(status_then=value)
-        return queryset.filter(pk__in=preconditions.values("proposal"))
+        spans = PreconditionSpan.objects.filter(as_of.span_on(self.day), status=value)
+        return queryset.filter(pk__in=spans.values("proposal"))
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `qs`, so that the default order holds without the parameter
@@ -156,7 +157,7 @@ def proposals_of_actor(actor: Actor, day: dt.date | None = None) -> QuerySet:
     """The ids of the proposals an actor backs (as of `day`) or contributes a layer to."""
     if day is None:
         return Involvement.objects.filter(actor=actor).values("proposal")
-    return InvolvementSpan.objects.filter(involvement.on_day(day), actor=actor).values("proposal")
+    return InvolvementSpan.objects.filter(as_of.span_on(day), actor=actor).values("proposal")
 
 
 def clean_query(params: QueryDict, drop: frozenset[str] = frozenset()) -> str:
@@ -199,10 +200,9 @@ def filter_proposals(
     return filterset, problems
 
 
-def count_proposals(rows: QuerySet, matching: QuerySet | None = None) -> dict:
+def count_proposals(rows: QuerySet) -> dict:
     """{value: number of proposals} from a query of (value, proposal id) rows, which may repeat.
 
-    `rows` may read the ids of the `matching` proposals from a table of that name, made once.
     PostgreSQL ORs each value's proposal ids into one 64-bit mask per 64 ids and counts the set
     bits: a group per 64 proposals instead of one per pair, a third of the work of DISTINCT.
     """
@@ -210,9 +210,6 @@ def count_proposals(rows: QuerySet, matching: QuerySet | None = None) -> dict:
     # The SQL comes from the ORM, with its values as parameters; the outer query only names the
     # columns, by position.
     tables = f"pairs(value, proposal) AS ({sql})"
-    if matching is not None:
-        ids, ids_params = matching.order_by().values("pk").query.sql_with_params()
-        tables, params = f"matching(pk) AS ({ids}), {tables}", (*ids_params, *params)
     if connection.vendor == "postgresql":
         query = (
             f"WITH {tables} "  # noqa: S608
@@ -240,7 +237,7 @@ def counts_then(day: dt.date, proposals: QuerySet | None, visible) -> dict[int, 
         else Q(proposal__in=proposals.order_by().values("pk"))
     )
     return dict(
-        InvolvementSpan.objects.filter(involvement.on_day(day), among)
+        InvolvementSpan.objects.filter(as_of.span_on(day), among)
         .order_by()
         .values_list("actor_id")
         .annotate(n=Count("*"))
@@ -339,10 +336,9 @@ def facets(
         precondition_counts = tallies.counts_by_status(base if proposals is None else proposals)
     elif day is not None:
         precondition_counts = count_proposals(
-            as_of.preconditions_on(day)
-            .filter(within("precondition", "proposal"))
+            PreconditionSpan.objects.filter(as_of.span_on(day), within("precondition", "proposal"))
             .order_by()
-            .values_list("status_then", "proposal_id")
+            .values_list("status", "proposal_id")
         )
     proposals = matching("actor")
     if day is None:  # today's backers and contributors: a row per actor and proposal

@@ -11,10 +11,8 @@ and of its contributors.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from .models import BACKING, Involvement, InvolvementSpan, Layer, Position, Proposal
@@ -66,11 +64,6 @@ def refresh(proposal_ids: Iterable[int]) -> None:
         )
         InvolvementSpan.objects.filter(proposal_id__in=chunk).delete()
         InvolvementSpan.objects.bulk_create(spans_of(chunk))
-
-
-def on_day(day: dt.date) -> Q:
-    """The spans in force that day: one per actor and proposal it was involved in then."""
-    return (Q(since__isnull=True) | Q(since__lte=day)) & (Q(until__isnull=True) | Q(until__gt=day))
 
 
 def before_position_save(sender, instance, **kwargs) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from proposals import as_of, involvement
+from proposals import as_of
 from proposals.models import Actor, InvolvementSpan, Layer, Position, Proposal, Stance
 
 from .factories import ActorFactory, LayerFactory, PositionFactory, ProposalFactory, layer_kind
@@ -28,7 +28,7 @@ def backers_and_contributors(day: dt.date) -> set[tuple[int, int]]:
 
 def spans_on(day: dt.date) -> list[tuple[int, int]]:
     return sorted(
-        InvolvementSpan.objects.filter(involvement.on_day(day)).values_list("actor_id", "proposal")
+        InvolvementSpan.objects.filter(as_of.span_on(day)).values_list("actor_id", "proposal")
     )
 
 

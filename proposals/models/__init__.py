@@ -42,7 +42,7 @@ from .proposals import (
     RetiredSlug,
     new_proposal_slug_error,
 )
-from .timeline import Event, StatusChange
+from .timeline import Event, PreconditionSpan, StatusChange
 
 __all__ = [
     "ANALYSTS_GROUP",
@@ -75,6 +75,7 @@ __all__ = [
     "Layer",
     "LayerKind",
     "Precondition",
+    "PreconditionSpan",
     "PreconditionStatus",
     "Proposal",
     "ProposalQuerySet",

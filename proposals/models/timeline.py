@@ -123,3 +123,24 @@ class StatusChange(VersionedModel):
     @property
     def cite_on(self) -> str:
         return f"status_change:{self.pk}"
+
+
+class PreconditionSpan(models.Model):
+    """A precondition's status over a stretch of days, for the picture of any past day: one row
+    per status change (from the day it was made, or always before the first, until the next
+    one), or a single row with its status for a precondition whose status never changed on
+    record. Exactly one row of each precondition is in force on any day. Derived, not edited:
+    proposals.status_spans rewrites a proposal's rows after every change to its preconditions
+    or their status changes, in the same transaction."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
+    precondition = models.ForeignKey(Precondition, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=PreconditionStatus.choices)
+    since = models.DateField(null=True)  # empty: always
+    until = models.DateField(null=True)  # empty: still
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "proposal"], name="precondition_span_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.precondition_id} {self.status} from {self.since} until {self.until}"

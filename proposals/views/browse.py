@@ -27,6 +27,7 @@ from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
     Layer,
     LayerKind,
+    PreconditionSpan,
     PreconditionStatus,
     Proposal,
     Stance,
@@ -76,14 +77,13 @@ def with_row_details(proposals: Iterable[Proposal], day: dt.date | None = None) 
     elif ids:
         by_proposal = {
             row["proposal"]: row
-            for row in as_of.preconditions_on(day)
-            .filter(proposal__in=ids)
+            for row in PreconditionSpan.objects.filter(as_of.span_on(day), proposal__in=ids)
             .order_by()
             .values("proposal")
             .annotate(
                 total=Count("pk"),
-                met=Count("pk", filter=Q(status_then=PreconditionStatus.MET)),
-                in_progress=Count("pk", filter=Q(status_then=PreconditionStatus.IN_PROGRESS)),
+                met=Count("pk", filter=Q(status=PreconditionStatus.MET)),
+                in_progress=Count("pk", filter=Q(status=PreconditionStatus.IN_PROGRESS)),
             )
         }
     if ids:

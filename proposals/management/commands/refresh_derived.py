@@ -5,7 +5,15 @@ number of unsourced claims."""
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from proposals import involvement, search, supersession, tallies, unsourced, writes
+from proposals import (
+    involvement,
+    precondition_spans,
+    search,
+    supersession,
+    tallies,
+    unsourced,
+    writes,
+)
 from proposals.models import DataVersion, Proposal
 
 
@@ -24,6 +32,7 @@ class Command(BaseCommand):
             search.refresh(ids)
             supersession.refresh_proposals()
             involvement.refresh(ids)  # reads the dates just worked out
+            precondition_spans.refresh(ids)
             tallies.refresh(ids)
             unsourced.refresh(ids)
             DataVersion.bump()  # every cached page and count is now out of date
