@@ -6,11 +6,11 @@ class ProposalsConfig(AppConfig):
     verbose_name = "Ceasefire monitoring proposals"
 
     def ready(self) -> None:
-        from . import cached, involvement, precondition_spans, search, supersession, unsourced
+        from . import cached, involvement, search, status_spans, supersession, unsourced
 
         search.connect()
         cached.connect()
         supersession.connect()
         involvement.connect()  # after supersession: the positions are dated first
-        precondition_spans.connect()  # the same for status changes
+        status_spans.connect()  # the same for status changes
         unsourced.connect()

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from . import supersession
-from .models import BACKING, Position, Precondition, Proposal
+from .models import BACKING, Position, Precondition, Proposal, StatusSpan
 
 PARAM = "as_of"
 
@@ -42,9 +42,15 @@ def reported_q(day: dt.date) -> Q:
 
 
 def span_on(day: dt.date) -> Q:
-    """The stored spans (InvolvementSpan, PreconditionSpan) in force that day: one per actor
+    """The stored spans (InvolvementSpan, StatusSpan) in force that day: one per actor
     and proposal, one per precondition."""
     return (Q(since__isnull=True) | Q(since__lte=day)) & (Q(until__isnull=True) | Q(until__gt=day))
+
+
+def status_spans(day: dt.date, preconditions: bool = False) -> QuerySet:
+    """The proposals' statuses in force that day (StatusSpan, one per proposal), or with
+    `preconditions` their preconditions' (one per precondition)."""
+    return StatusSpan.objects.filter(span_on(day), precondition__isnull=not preconditions)
 
 
 def reported_by(proposals: QuerySet, day: dt.date) -> QuerySet:

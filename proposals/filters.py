@@ -24,7 +24,6 @@ from .models import (
     InvolvementSpan,
     Layer,
     LayerKind,
-    PreconditionSpan,
     PreconditionStatus,
     Proposal,
 )
@@ -51,7 +50,7 @@ class ProposalFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(
         choices=Proposal.Status.choices,
-        distinct=False,  # a column of the proposal itself: no duplicate rows to remove
+        method="filter_status",
         label="Status of the proposal",
         widget=forms.CheckboxSelectMultiple,
     )
@@ -116,8 +115,12 @@ class ProposalFilter(django_filters.FilterSet):
         self.form.fields["precondition"].choices = [("", "Any")] + list(PreconditionStatus.choices)
         # As of a past day the statuses are those then in force (the queryset carries them).
         self.day = day
-        if day is not None:
-            self.filters["status"].field_name = "status_then"
+
+    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if self.day is None:  # a column of the proposal itself
+            return queryset.filter(status__in=value)
+        spans = as_of.status_spans(self.day).filter(status__in=value)
+        return queryset.filter(pk__in=spans.values("proposal"))
 
     # Each filter is `pk IN (subquery)`: no duplicate rows, and PostgreSQL hashes the subquery once.
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -135,7 +138,7 @@ class ProposalFilter(django_filters.FilterSet):
     def filter_precondition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if self.day is None:  # counted on each proposal (proposals.tallies)
             return queryset.filter(tallies.having(value))
-        spans = PreconditionSpan.objects.filter(as_of.span_on(self.day), status=value)
+        spans = as_of.status_spans(self.day, preconditions=True).filter(status=value)
         return queryset.filter(pk__in=spans.values("proposal"))
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -305,8 +308,6 @@ def facets(
             return visible(field)
         return Q(**{f"{field}__in": proposals.order_by().values("pk")})
 
-    status, proposals = "status" if day is None else "status_then", matching("status")
-    proposals = base if proposals is None else proposals
     # Today, with neither a status nor a precondition chosen, both facets count the same
     # proposals: one query, the precondition counts read from each proposal's tallies.
     together = day is None and not {"status", "precondition"} & applied
@@ -316,9 +317,19 @@ def facets(
         else {}
     )
     status_counts, precondition_counts = {}, dict.fromkeys(tallies.FIELDS, 0)
-    for value, n, *counts in (
-        proposals.order_by().values_list(status).annotate(n=Count("*"), **having)
-    ):
+    if day is None:
+        proposals = matching("status")
+        proposals = base if proposals is None else proposals
+        statuses = proposals.order_by().values_list("status").annotate(n=Count("*"), **having)
+    else:  # one span of each proposal is in force that day
+        statuses = (
+            as_of.status_spans(day)
+            .filter(within("status", "proposal"))
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("*"))
+        )
+    for value, n, *counts in statuses:
         status_counts[value] = n
         for key, count in zip(tallies.FIELDS, counts, strict=False):
             precondition_counts[key] += count
@@ -336,7 +347,8 @@ def facets(
         precondition_counts = tallies.counts_by_status(base if proposals is None else proposals)
     elif day is not None:
         precondition_counts = count_proposals(
-            PreconditionSpan.objects.filter(as_of.span_on(day), within("precondition", "proposal"))
+            as_of.status_spans(day, preconditions=True)
+            .filter(within("precondition", "proposal"))
             .order_by()
             .values_list("status", "proposal_id")
         )

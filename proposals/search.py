@@ -22,7 +22,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from . import involvement, precondition_spans, tallies, writes
+from . import involvement, status_spans, tallies, writes
 from .models import (
     Actor,
     Citation,
@@ -199,7 +199,7 @@ def deferred() -> Iterator[None]:
         refresh(waiting.ids)
         involvement.refresh(waiting.ids)
         tallies.refresh(waiting.ids)
-        precondition_spans.refresh(waiting.ids)
+        status_spans.refresh(waiting.ids)
 
 
 def on_change(sender, instance, **kwargs) -> None:
@@ -238,7 +238,7 @@ def on_change(sender, instance, **kwargs) -> None:
             involvement.refresh(ids)
         if isinstance(instance, (Proposal, Precondition)):  # its preconditions' statuses
             tallies.refresh(ids)
-            precondition_spans.refresh(ids)
+            status_spans.refresh(ids)
 
 
 def on_m2m_change(sender, instance, action, **kwargs) -> None:

@@ -42,7 +42,7 @@ from .proposals import (
     RetiredSlug,
     new_proposal_slug_error,
 )
-from .timeline import Event, PreconditionSpan, StatusChange
+from .timeline import Event, StatusChange, StatusSpan
 
 __all__ = [
     "ANALYSTS_GROUP",
@@ -75,7 +75,7 @@ __all__ = [
     "Layer",
     "LayerKind",
     "Precondition",
-    "PreconditionSpan",
+    "StatusSpan",
     "PreconditionStatus",
     "Proposal",
     "ProposalQuerySet",

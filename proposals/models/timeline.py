@@ -125,22 +125,26 @@ class StatusChange(VersionedModel):
         return f"status_change:{self.pk}"
 
 
-class PreconditionSpan(models.Model):
-    """A precondition's status over a stretch of days, for the picture of any past day: one row
-    per status change (from the day it was made, or always before the first, until the next
-    one), or a single row with its status for a precondition whose status never changed on
-    record. Exactly one row of each precondition is in force on any day. Derived, not edited:
-    proposals.status_spans rewrites a proposal's rows after every change to its preconditions
-    or their status changes, in the same transaction."""
+class StatusSpan(models.Model):
+    """A proposal's status, or with `precondition` a precondition's, over a stretch of days, for
+    the picture of any past day: one row per status change (from the day it was made, or always
+    before the first, until the next one), or a single row with today's status for a record
+    whose status never changed on record. Exactly one row of each proposal and of each
+    precondition is in force on any day. Derived, not edited: proposals.status_spans rewrites a
+    proposal's rows after every change to it, its preconditions or their status changes, in
+    the same transaction."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
-    precondition = models.ForeignKey(Precondition, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=20, choices=PreconditionStatus.choices)
+    precondition = models.ForeignKey(
+        Precondition, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    # A proposal's status or a precondition's (PreconditionStatus), by `precondition`.
+    status = models.CharField(max_length=20)
     since = models.DateField(null=True)  # empty: always
     until = models.DateField(null=True)  # empty: still
 
     class Meta:
-        indexes = [models.Index(fields=["status", "proposal"], name="precondition_span_status_idx")]
+        indexes = [models.Index(fields=["status", "proposal"], name="status_span_idx")]
 
     def __str__(self) -> str:
-        return f"{self.precondition_id} {self.status} from {self.since} until {self.until}"
+        return f"{self.precondition_id or self.proposal_id} {self.status} from {self.since} until {self.until}"

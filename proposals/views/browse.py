@@ -27,7 +27,6 @@ from ..filters import facets, filter_proposals, shareable_query
 from ..models import (
     Layer,
     LayerKind,
-    PreconditionSpan,
     PreconditionStatus,
     Proposal,
     Stance,
@@ -77,7 +76,8 @@ def with_row_details(proposals: Iterable[Proposal], day: dt.date | None = None) 
     elif ids:
         by_proposal = {
             row["proposal"]: row
-            for row in PreconditionSpan.objects.filter(as_of.span_on(day), proposal__in=ids)
+            for row in as_of.status_spans(day, preconditions=True)
+            .filter(proposal__in=ids)
             .order_by()
             .values("proposal")
             .annotate(
@@ -261,7 +261,8 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     query = filterset.form.cleaned_data.get("q") if filterset.form.is_valid() else ""
     # The search document is read only for the snippets of a search.
     unread = SEARCH_FIELDS if not query else ("search_vector",)
-    facet_counts = cached_facets(filterset, visible, public=not is_analyst(request.user))
+    # The facets read the statuses then from their spans: not the join the rows need.
+    facet_counts = cached_facets(filterset, reported, public=not is_analyst(request.user))
     paginator = Paginator(filterset.qs.defer(*unread), settings.PROPOSALS_PER_PAGE)
     # Each proposal has one status, and the status facet counts them with every other filter
     # kept: the results are those of the statuses chosen (all, with none chosen). That spares a

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Max
 
-from proposals import involvement, precondition_spans, search, supersession, tallies, unsourced
+from proposals import involvement, search, status_spans, supersession, tallies, unsourced
 from proposals.models import (
     Actor,
     Citation,
@@ -371,7 +371,7 @@ class Command(BaseCommand):
         search.refresh(proposal.pk for proposal in proposals)
         supersession.refresh_proposals([proposal.pk for proposal in proposals])
         involvement.refresh(proposal.pk for proposal in proposals)  # reads the dates just set
-        precondition_spans.refresh(proposal.pk for proposal in proposals)
+        status_spans.refresh(proposal.pk for proposal in proposals)
         tallies.refresh(proposal.pk for proposal in proposals)
         unsourced.refresh(proposal.pk for proposal in proposals)
         DataVersion.bump()

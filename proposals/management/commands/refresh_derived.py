@@ -7,8 +7,8 @@ from django.db import transaction
 
 from proposals import (
     involvement,
-    precondition_spans,
     search,
+    status_spans,
     supersession,
     tallies,
     unsourced,
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             search.refresh(ids)
             supersession.refresh_proposals()
             involvement.refresh(ids)  # reads the dates just worked out
-            precondition_spans.refresh(ids)
+            status_spans.refresh(ids)
             tallies.refresh(ids)
             unsourced.refresh(ids)
             DataVersion.bump()  # every cached page and count is now out of date
