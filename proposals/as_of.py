@@ -33,12 +33,18 @@ def parse(params: QueryDict) -> tuple[dt.date | None, str | None]:
     return day, None
 
 
-def reported_q(day: dt.date) -> Q:
-    """A proposal first reported by then (one never dated: created by then)."""
-    # Created before the next day began, in the site's time zone: a comparison with the column,
-    # not a conversion of every row's timestamp to a date.
-    next_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-    return Q(first_reported__lte=day) | Q(first_reported__isnull=True, created_at__lt=next_day)
+def day_end(day: dt.date) -> dt.datetime:
+    """When the next day begins, in the site's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def reported_q(day: dt.date, end: dt.datetime | None = None) -> Q:
+    """A proposal first reported by then (one never dated: created by then). `end` is
+    day_end(day), given by a prepared query (proposals.prepared) that takes it as an argument."""
+    # Created before the next day began: a comparison with the column, not a conversion of
+    # every row's timestamp to a date.
+    end = day_end(day) if end is None else end
+    return Q(first_reported__lte=day) | Q(first_reported__isnull=True, created_at__lt=end)
 
 
 def span_on(day: dt.date) -> Q:
@@ -53,9 +59,9 @@ def status_spans(day: dt.date, preconditions: bool = False) -> QuerySet:
     return StatusSpan.objects.filter(span_on(day), precondition__isnull=not preconditions)
 
 
-def reported_by(proposals: QuerySet, day: dt.date) -> QuerySet:
+def reported_by(proposals: QuerySet, day: dt.date, end: dt.datetime | None = None) -> QuerySet:
     """The proposals first reported by then."""
-    return proposals.filter(reported_q(day))
+    return proposals.filter(reported_q(day, end))
 
 
 def with_status_on(records: QuerySet, day: dt.date) -> QuerySet:
@@ -75,9 +81,9 @@ def with_status_on(records: QuerySet, day: dt.date) -> QuerySet:
     )
 
 
-def proposals_on(proposals: QuerySet, day: dt.date) -> QuerySet:
+def proposals_on(proposals: QuerySet, day: dt.date, end: dt.datetime | None = None) -> QuerySet:
     """Reported by then, with `status_then`: the status in force that day."""
-    return with_status_on(reported_by(proposals, day), day)
+    return with_status_on(reported_by(proposals, day, end), day)
 
 
 def preconditions_on(day: dt.date) -> QuerySet:

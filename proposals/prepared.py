@@ -76,17 +76,28 @@ def _placeholder(value, n: int):
     raise TypeError(f"Prepared queries take ids, texts, days and moments, not {value!r}")
 
 
+def _placeholders(args: tuple, first: int) -> list:
+    """The arguments with each value replaced by a placeholder, numbered from `first`."""
+    marks = iter(_placeholder(value, first + n) for n, value in enumerate(_values(args)))
+    return [
+        [next(marks) for _ in arg]
+        if isinstance(arg, list)
+        else arg
+        if arg is None or isinstance(arg, bool)
+        else next(marks)
+        for arg in args
+    ]
+
+
+# A second compilation numbers its placeholders from here: what differs between the two besides
+# the placeholders was worked out from an argument (a day's end from the day, say), which the
+# compiled query would keep as it was for the first arguments.
+SECOND = 1000
+
+
 class _Plan:
     def __init__(self, build: Callable[..., QuerySet], args: tuple) -> None:
-        marks = iter(_placeholder(value, n) for n, value in enumerate(_values(args)))
-        placeholders = [
-            [next(marks) for _ in arg]
-            if isinstance(arg, list)
-            else arg
-            if arg is None or isinstance(arg, bool)
-            else next(marks)
-            for arg in args
-        ]
+        placeholders = _placeholders(args, 0)
         queryset = build(*placeholders)
         self.models = queryset._iterable_class is ModelIterable
         if not self.models and queryset._iterable_class is not ValuesListIterable:
@@ -101,6 +112,13 @@ class _Plan:
         self.params = params
         if set(range(len(stand_ins))) - set(self.slots):
             raise ValueError("A prepared query must use each of its arguments as a value.")
+        again = build(*_placeholders(args, SECOND)).query.get_compiler(using=self.db).as_sql()
+        fixed = [p for p, slot in zip(params, self.slots, strict=True) if slot is None]
+        other = [p for p, slot in zip(again[1], self.slots, strict=True) if slot is None]
+        if again[0] != self.sql or fixed != other:
+            raise ValueError(
+                "A prepared query must take as arguments the values it works out from them."
+            )
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self.converters = list(compiler.get_converters(fields).items())
         if not self.models:

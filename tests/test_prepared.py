@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from proposals import as_of
 from proposals.models import CLAIMS, Citation, Layer, Proposal
 from proposals.prepared import Prepared
 from proposals.views import detail
@@ -60,7 +61,8 @@ def test_prepared_queries_give_what_their_querysets_give(proposals, count):
     slugs = [p.slug for p in chosen]
     for day in DAYS:
         for published in (True, False):
-            same(detail.PROPOSALS, slugs, published, day)
+            end = as_of.day_end(day) if day else None
+            same(detail.PROPOSALS, slugs, published, day, end)
         same(detail.COMMITMENTS, ids, day)
         same(detail.PRECONDITIONS, ids, day)
         same(detail.POSITIONS, ids, day)
@@ -90,7 +92,7 @@ def test_empty_lists_match_nothing_without_a_query(proposals, django_assert_num_
 
 
 def test_a_text_that_looks_like_a_placeholder_is_only_a_text(proposals):
-    assert detail.PROPOSALS(["placeholder 0"], False, None) == []
+    assert detail.PROPOSALS(["placeholder 0"], False, None, None) == []
     assert detail.LAYERS([-1_000_000_000]) == []
 
 
@@ -151,3 +153,30 @@ def test_the_change_logs_prepared_rows_are_those_of_its_querysets(proposals):
                     assert sorted(rows, key=repr) == sorted(expected, key=repr)
                     found += len(rows)
     assert found  # not vacuous: the made proposals have a history
+
+
+def test_a_value_worked_out_from_an_argument_is_refused(db):
+    """It would stay in the compiled query as it was for the first arguments."""
+    week = Prepared(
+        lambda day: Proposal.objects.filter(
+            first_reported__gte=day, first_reported__lt=day + dt.timedelta(7)
+        )
+    )
+    with pytest.raises(ValueError, match="values it works out"):
+        week(dt.date(2025, 3, 1))
+
+
+def test_an_undated_proposal_is_on_its_page_and_compared_as_of_a_day_after_its_creation(
+    proposals, client
+):
+    """Never dated, it was reported when it was created (the day's end is an argument of the
+    prepared query, not a constant worked out from the first day asked for)."""
+    undated = proposals[0]
+    Proposal.objects.filter(pk=undated.pk).update(
+        first_reported=None, created_at=timezone.make_aware(dt.datetime(2025, 2, 1, 12))
+    )
+    for day, status in [("2025-01-31", 404), ("2025-02-01", 200), ("2025-06-01", 200)]:
+        assert client.get(f"/proposals/{undated.slug}/?as_of={day}").status_code == status, day
+    other = proposals[1].slug
+    page = client.get(f"/compare/?p={undated.slug}&p={other}&as_of=2025-06-01")
+    assert undated.title in page.content.decode()

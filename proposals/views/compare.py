@@ -27,7 +27,8 @@ def compare(request: HttpRequest) -> HttpResponse:
     analyst = is_analyst(request.user)
     # Only what could be an address is looked up; anything else (a NUL byte, say) is not found.
     asked = [slug for slug in slugs[:MAX_PROPOSALS] if slug_re.match(slug)]
-    found = {p.slug: p for p in PROPOSALS(asked, not analyst, day)}
+    end = as_of.day_end(day) if day else None
+    found = {p.slug: p for p in PROPOSALS(asked, not analyst, day, end)}
     problems = [problem] if problem else []
     keep = [("p", slug) for slug in slugs]
     day_context = as_of.on_page(day) | {"keep_params": keep, "keep_query": urlencode(keep)}

@@ -40,11 +40,14 @@ from ..prepared import Prepared
 from ..stances import SYMBOLS
 
 
-def _proposals(slugs: list[str], published: bool, day: dt.date | None) -> QuerySet[Proposal]:
+def _proposals(
+    slugs: list[str], published: bool, day: dt.date | None, end: dt.datetime | None
+) -> QuerySet[Proposal]:
+    """`end`: as_of.day_end(day), an argument of its own (the query is prepared)."""
     proposals = Proposal.objects.filter(slug__in=slugs).select_related("reviewed_by").defer(*UNREAD)
     if published:
         proposals = proposals.published()
-    return proposals if day is None else as_of.proposals_on(proposals, day)
+    return proposals if day is None else as_of.proposals_on(proposals, day, end)
 
 
 def _layers(ids: list[int]) -> QuerySet[Layer]:
@@ -407,7 +410,8 @@ def detail_context_of(
 def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     day, problem = as_of.parse(request.GET)
     analyst = is_analyst(request.user)
-    proposal = next(iter(PROPOSALS([slug], not analyst, day)), None)
+    end = as_of.day_end(day) if day else None
+    proposal = next(iter(PROPOSALS([slug], not analyst, day, end)), None)
     if proposal is None:
         visible = Proposal.objects.visible_to(request.user)
         if day is not None and visible.filter(slug=slug).exists():
