@@ -320,8 +320,17 @@ class LayerCitationInline(CitationInline):
     fk_name = "layer"
 
 
+class StaysOnItsProposal:
+    """A record's proposal is chosen when it is added and kept: moving a claim to another
+    proposal would leave what is kept beside the first (its search document, tallies, spans and
+    who is involved) describing it. Delete it and add it to the other instead."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "proposal"] if obj else self.readonly_fields
+
+
 @admin.register(Layer)
-class LayerAdmin(WriteAdmin):
+class LayerAdmin(StaysOnItsProposal, WriteAdmin):
     form = VersionedAdminForm
     fields = [
         "proposal",
@@ -348,7 +357,7 @@ class PreconditionCitationInline(CitationInline):
 
 
 @admin.register(Precondition)
-class PreconditionAdmin(WriteAdmin):
+class PreconditionAdmin(StaysOnItsProposal, WriteAdmin):
     form = DatedStatusAdminForm
     list_display = ["description", "proposal", "status", "responsible", "updated_at"]
     list_filter = ["status"]

@@ -52,3 +52,16 @@ def test_admin_requires_staff(client, seeded):
     response = client.get(reverse("admin:proposals_proposal_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("model", ["layer", "precondition"])
+def test_a_layer_or_precondition_stays_on_its_proposal(staff_client, seeded, model):
+    """Chosen when it is added; shown, not editable, once it exists."""
+    from proposals.models import Layer, Precondition
+
+    record = (Layer if model == "layer" else Precondition).objects.first()
+    add = staff_client.get(reverse(f"admin:proposals_{model}_add")).content.decode()
+    change = staff_client.get(reverse(f"admin:proposals_{model}_change", args=[record.pk]))
+    assert 'name="proposal"' in add
+    assert 'name="proposal"' not in change.content.decode()
+    assert record.proposal.title in change.content.decode()
