@@ -88,7 +88,7 @@ class WriteAdmin(SimpleHistoryAdmin):
         if request.method != "POST":
             return nullcontext()
         obj = self.get_object(request, object_id) if object_id else None
-        return writes.change(request.user, [proposal_id_of(obj) if obj is not None else None])
+        return writes.change(request.user, writes.concerned(obj) if obj is not None else [])
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with self.writing(request, object_id):
@@ -122,7 +122,7 @@ class WriteAdmin(SimpleHistoryAdmin):
         if isinstance(obj, VersionedModel) and expected is not None:
             writes.save(obj, expected, request.user, save)
         else:
-            writes.create(request.user, proposal_id_of(obj), save)
+            writes.create(request.user, proposal_id_of(obj), save, writes.concerned(obj))
 
     def delete_model(self, request, obj) -> None:
         writes.delete(obj, None, request.user)
@@ -151,7 +151,7 @@ class WriteAdmin(SimpleHistoryAdmin):
         if obj.pk and version is not None:
             writes.save(obj, version, request.user, save)
         else:
-            writes.create(request.user, proposal_id_of(obj), save)
+            writes.create(request.user, proposal_id_of(obj), save, writes.concerned(obj))
 
 
 class CitationInline(admin.TabularInline):

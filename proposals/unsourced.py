@@ -85,7 +85,10 @@ def total(proposals: QuerySet[Proposal]) -> int:
 
 
 def concerned(instance: Model) -> set[int]:
-    """The proposals whose counts a change of this record can change."""
+    """The proposals whose counts a change of this record can change (proposals.writes locks
+    them before the change)."""
+    if instance.pk is None and isinstance(instance, (Proposal, Event)):
+        return set()  # nothing relates to it yet
     if isinstance(instance, Proposal):
         # Its own claim, and the relations of others to it (which count while it is published).
         return {instance.pk} | set(

@@ -114,9 +114,18 @@ def lock_version(instance: VersionedModel, expected: int) -> VersionedModel:
     return current
 
 
+def concerned(instance: models.Model) -> list[int | None]:
+    """The proposals a change of `instance` concerns, to lock before it is written: its own, and
+    those whose stored number of unsourced claims it changes (an event's, or those that relate
+    to a proposal being published: proposals.unsourced)."""
+    from . import unsourced
+
+    return [proposal_id_of(instance), *unsourced.concerned(instance)]
+
+
 def save(instance: VersionedModel, expected: int, user, write: Callable[[], T]) -> T:
     """Run `write` (which saves `instance`) only if the record is still at version `expected`."""
-    with change(user, [proposal_id_of(instance)]):
+    with change(user, concerned(instance)):
         current = lock_version(instance, expected)
         instance.version = current.version
         result = write()
@@ -124,9 +133,12 @@ def save(instance: VersionedModel, expected: int, user, write: Callable[[], T]) 
         return result
 
 
-def create(user, proposal_id: int | None, write: Callable[[], T]) -> T:
-    """Run `write`, which creates records of one proposal (IntegrityError if one exists)."""
-    with change(user, [proposal_id]):
+def create(
+    user, proposal_id: int | None, write: Callable[[], T], concerns: Iterable[int | None] = ()
+) -> T:
+    """Run `write`, which creates records of one proposal (IntegrityError if one exists);
+    `concerns`: other proposals it changes (concerned() of the record before it is saved)."""
+    with change(user, [proposal_id, *concerns]):
         result = write()
         if isinstance(result, models.Model):
             settle(result)
@@ -135,7 +147,7 @@ def create(user, proposal_id: int | None, write: Callable[[], T]) -> T:
 
 def delete(instance: models.Model, expected: int | None, user) -> None:
     """Delete the version of the record the analyst confirmed (any version if `expected` is None)."""
-    with change(user, [proposal_id_of(instance)]):
+    with change(user, concerned(instance)):
         if expected is not None:
             lock_version(instance, expected)
         instance.delete()

@@ -1,10 +1,12 @@
 """Each proposal's stored number of unsourced claims (proposals.unsourced) follows every change:
 after each step it is what listing the claims no citation supports gives, for every proposal."""
 
+import threading
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from proposals import claims, writes
 from proposals.models import Citation, Proposal, RelationKind
@@ -144,3 +146,60 @@ def test_workspace_lists_and_counts_what_is_stored(analyst_client, seeded):
         f"the {layer.kind.name} layer",
     ]
     assert "Aab draft" not in {group["title"] for group in response.context["unsourced_groups"]}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_publishing_related_proposals_and_citing_their_event_at_once_never_deadlocks(
+    contract_data, analyst, bob
+):
+    """Each change locks every proposal whose count it changes before writing, in one order:
+    two proposals that relate to each other published and unpublished by two analysts while a
+    third cites and uncites an event on both."""
+    first, second = ProposalFactory(title="First plan"), ProposalFactory(title="Second plan")
+    first.relations.create(kind=RelationKind.values[0], other=second)
+    second.relations.create(kind=RelationKind.values[0], other=first)
+    event = EventFactory(proposals=[first, second])
+    source = CitationFactory(proposal=first).source
+    barrier = threading.Barrier(3)
+    failures: list[BaseException] = []
+
+    def toggle(user, pk: int) -> None:
+        barrier.wait()
+        try:
+            for _ in range(15):
+                proposal = Proposal.objects.get(pk=pk)
+
+                def write(proposal=proposal):
+                    proposal.is_published = not proposal.is_published
+                    proposal.save()
+
+                writes.save(proposal, proposal.version, user, write)
+        except BaseException as error:  # a deadlock, reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    def cite(user) -> None:
+        barrier.wait()
+        try:
+            for _ in range(15):
+                citation = Citation(event=event, source=source, text="It happened.")
+                writes.create(user, first.pk, citation.save, writes.concerned(citation))
+                writes.delete(citation, None, user)
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=toggle, args=(analyst, first.pk)),
+        threading.Thread(target=toggle, args=(bob, second.pk)),
+        threading.Thread(target=cite, args=(analyst,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    check()

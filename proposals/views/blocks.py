@@ -198,7 +198,9 @@ def create(
         request,
         block,
         proposal,
-        write=lambda form: writes.create(request.user, proposal.pk, form.save),
+        write=lambda form: writes.create(
+            request.user, proposal.pk, form.save, writes.concerned(form.instance)
+        ),
         done=done or after(request, block, proposal),
         subject=subject,
         form_kwargs=form_kwargs,
