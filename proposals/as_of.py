@@ -59,6 +59,16 @@ def status_spans(day: dt.date, preconditions: bool = False) -> QuerySet:
     return StatusSpan.objects.filter(span_on(day), precondition__isnull=not preconditions)
 
 
+def left_out(day: dt.date | None, public: bool) -> QuerySet | None:
+    """The proposals not in the picture: drafts (for readers), and those not reported by then
+    (on a past day); None if none is. Named from their columns, so that PostgreSQL knows they are
+    few and looks up the rows of each, instead of joining every proposal."""
+    kept = Q(is_published=True) if public else Q()
+    if day is not None:
+        kept &= reported_q(day)
+    return Proposal.objects.exclude(kept) if kept else None
+
+
 def reported_by(proposals: QuerySet, day: dt.date, end: dt.datetime | None = None) -> QuerySet:
     """The proposals first reported by then."""
     return proposals.filter(reported_q(day, end))

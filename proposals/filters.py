@@ -292,13 +292,9 @@ def facets(
         if public is None:
             left_out = Proposal.objects.exclude(pk__in=base.order_by().values("pk"))
         else:
-            # Named from the columns, not from `base`, which may carry the statuses then.
-            kept = Q(is_published=True) if public else Q()
-            if day is not None:
-                kept &= as_of.reported_q(day)
-            if not kept:
+            left_out = as_of.left_out(day, public)
+            if left_out is None:
                 return Q()
-            left_out = Proposal.objects.exclude(kept)
         return ~Q(**{f"{field}__in": left_out})
 
     def within(facet: str | None, field: str) -> Q:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet, Sum
 
 from .as_of import in_force
-from .models import Actor, Commitment, Layer, Phase, Position, Proposal, Stance, Unit
+from .models import Actor, Commitment, Layer, Phase, Position, Stance, Unit
 
 # How each stance is shown beside its label, so that colour is never the only carrier.
 SYMBOLS = {
@@ -71,16 +71,16 @@ class PhaseTotal:
     amounts: list[str]  # "2,000 troops", for the units whose quantities are given
 
 
-def commitment_totals(proposals: QuerySet, day: dt.date | None = None) -> list[PhaseTotal]:
-    """How many commitments are in force at each phase, with their quantities by unit."""
-    # The commitments to every layer but those of the proposals left out: a few drafts, so
-    # PostgreSQL looks up a short list instead of joining every layer and proposal.
-    left_out = Proposal.objects.exclude(pk__in=proposals.values("pk"))
+def commitment_totals(left_out: QuerySet | None, day: dt.date | None = None) -> list[PhaseTotal]:
+    """How many commitments are in force at each phase, with their quantities by unit, but those
+    of the proposals `left_out` (as_of.left_out)."""
+    # The commitments to every layer but those of the proposals left out: a few, so PostgreSQL
+    # looks up a short list instead of joining every layer and proposal.
+    commitments = Commitment.objects.all()
+    if left_out is not None:
+        commitments = commitments.exclude(layer__in=Layer.objects.filter(proposal__in=left_out))
     rows = (
-        latest_commitments(
-            Commitment.objects.exclude(layer__in=Layer.objects.filter(proposal__in=left_out)),
-            day,
-        )
+        latest_commitments(commitments, day)
         .order_by()
         .values_list("phase", "unit")
         .annotate(n=Count("pk"), total=Sum("quantity"))

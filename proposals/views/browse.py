@@ -166,20 +166,22 @@ def status_chart(status_counts: list[dict]) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Counts, the matrices and what changed; with ?as_of=, the picture as known that day."""
     day, problem = as_of.parse(request.GET)
+    analyst = is_analyst(request.user)
     visible = shown = Proposal.objects.visible_to(request.user)
-    status = "status"
+    statuses = visible.values_list("status")
     if day is not None:
         # `visible`: what had been reported by then; `shown`: the same with its status then,
-        # a join that only the counts by status and the rows need.
+        # a join that only the rows need: the counts read the statuses' spans.
         visible = as_of.reported_by(visible, day)
-        shown, status = as_of.with_status_on(visible, day), "status_then"
+        shown = as_of.with_status_on(visible, day)
+        statuses = as_of.status_spans(day).values_list("status")
+        if (left_out := as_of.left_out(day, not analyst)) is not None:
+            statuses = statuses.exclude(proposal__in=left_out)
     # Counts over every proposal: once per state of the data, the day and who looks.
-    key = f"dashboard:{is_analyst(request.user)}:{day}"
+    key = f"dashboard:{analyst}:{day}"
     by_status = per_data_version(
         f"{key}:status",
-        lambda: dict(
-            shown.order_by().values_list(status).annotate(n=Count("pk")).values_list(status, "n")
-        ),
+        lambda: dict(statuses.order_by().annotate(n=Count("*")).values_list("status", "n")),
     )
     status_counts = [
         {"value": value, "label": label, "count": by_status.get(value, 0)}
@@ -226,7 +228,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for value, label in Stance.choices
             ],
             "commitment_totals": per_data_version(
-                f"{key}:commitments", lambda: commitment_totals(visible, day)
+                f"{key}:commitments",
+                lambda: commitment_totals(as_of.left_out(day, not analyst), day),
             ),
             "recent": recent,
             "last_updated": last_updated,
