@@ -53,15 +53,17 @@ def spans_of(proposal_ids: list[int]) -> list[InvolvementSpan]:
     return spans
 
 
-def refresh(proposal_ids: Iterable[int]) -> None:
-    """Rewrite the rows of these proposals."""
+def refresh(proposal_ids: Iterable[int], today: bool = True) -> None:
+    """Rewrite the rows of these proposals: their spans, and with `today` who is involved today
+    (which a position changes only through the proponents it sets: proposals.writes)."""
     ids = sorted(set(proposal_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        Involvement.objects.filter(proposal_id__in=chunk).delete()
-        Involvement.objects.bulk_create(
-            [Involvement(proposal_id=p, actor_id=a) for p, a in sorted(actors_of(chunk))]
-        )
+        if today:
+            Involvement.objects.filter(proposal_id__in=chunk).delete()
+            Involvement.objects.bulk_create(
+                [Involvement(proposal_id=p, actor_id=a) for p, a in sorted(actors_of(chunk))]
+            )
         InvolvementSpan.objects.filter(proposal_id__in=chunk).delete()
         InvolvementSpan.objects.bulk_create(spans_of(chunk))
 
@@ -78,9 +80,13 @@ def before_position_save(sender, instance, **kwargs) -> None:
 def after_position_change(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):
         return
+    from . import search  # which imports this module
+
     before = getattr(instance, "_involvement_before", None)
     instance._involvement_before = None
-    refresh({instance.proposal_id} | ({before} if before else set()))
+    ids = {instance.proposal_id} | ({before} if before else set())
+    if not search.defer(ids):
+        refresh(ids, today=False)
 
 
 def connect() -> None:

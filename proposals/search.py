@@ -195,11 +195,24 @@ def deferred() -> Iterator[None]:
     if waiting.changed:
         DataVersion.bump()
     if waiting.ids:
+        from . import unsourced
+
         writes.lock_proposals(waiting.ids)
         refresh(waiting.ids)
         involvement.refresh(waiting.ids)
         tallies.refresh(waiting.ids)
         status_spans.refresh(waiting.ids)
+        unsourced.refresh(waiting.ids)
+
+
+def defer(ids: set[int | None]) -> bool:
+    """Inside deferred(): note these proposals, whose derived data (proposals.involvement,
+    status_spans, unsourced) is then rewritten once at its end; False outside it."""
+    waiting = _waiting.get()
+    if waiting is None:
+        return False
+    waiting.ids.update(pk for pk in ids if pk is not None)
+    return True
 
 
 def on_change(sender, instance, **kwargs) -> None:

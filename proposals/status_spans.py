@@ -79,9 +79,13 @@ def after_change(sender, instance, **kwargs) -> None:
         # Its proposal or precondition goes too (still there now): that deletion rewrites the
         # rows after (proposals.search).
         return
+    from . import search  # which imports this module
+
     before = getattr(instance, "_spans_before", None)
     instance._spans_before = None
-    refresh({instance.proposal_id, before})
+    ids = {instance.proposal_id, before}
+    if not search.defer(ids):
+        refresh(ids)
 
 
 def connect() -> None:

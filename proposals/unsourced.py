@@ -13,6 +13,7 @@ proposal (whose being published counts for the proposals that relate to it). dem
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import (
@@ -30,7 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from . import writes
+from . import search, writes
 from .claims import uncited_records
 from .models import (
     Citation,
@@ -44,6 +45,7 @@ from .models import (
     StatusChange,
     proposal_id_of,
 )
+from .prepared import Prepared
 
 CHUNK = 500
 # The records whose saves and deletions change a count.
@@ -69,14 +71,28 @@ def counted():
     return total
 
 
+# Each proposal's count as stored and as it should be: compiled once per process (it is long),
+# since every save of a claim runs it.
+COUNTS = Prepared(
+    lambda ids: (
+        Proposal.objects.filter(pk__in=ids)
+        .annotate(counted=counted())
+        .values_list("pk", "unsourced_claims", "counted")
+    )
+)
+
+
 def refresh(proposal_ids: Iterable[int | None]) -> None:
-    """Count again the unsourced claims of these proposals: an update, not a save (no new
-    version, no history entry, no signal)."""
+    """Count again the unsourced claims of these proposals, and store the counts that changed:
+    an update, not a save (no new version, no history entry, no signal)."""
     ids = sorted({pk for pk in proposal_ids if pk is not None})
     for start in range(0, len(ids), CHUNK):
-        Proposal.objects.filter(pk__in=ids[start : start + CHUNK]).update(
-            unsourced_claims=counted()
-        )
+        changed: dict[int, list[int]] = defaultdict(list)
+        for pk, stored, count in COUNTS(ids[start : start + CHUNK]):
+            if stored != count:
+                changed[count].append(pk)
+        for count, pks in changed.items():
+            Proposal.objects.filter(pk__in=pks).update(unsourced_claims=count)
 
 
 def total(proposals: QuerySet[Proposal]) -> int:
@@ -129,6 +145,8 @@ def after_change(sender, instance, **kwargs) -> None:
     instance._unsourced_before = set()
     if kwargs.get("signal") is not post_delete:
         ids = ids | concerned(instance)
+    if search.defer(ids):
+        return
     writes.lock_proposals(ids)  # in the write path's order: a relation concerns another proposal
     refresh(ids)
 
@@ -137,14 +155,14 @@ def after_links_change(sender, instance, action, reverse, pk_set, **kwargs) -> N
     """An event put on, or taken off, proposals' timelines."""
     if action == "pre_clear":
         instance._unsourced_before = concerned(instance) if not reverse else {instance.pk}
-    elif action == "post_clear":
-        ids = getattr(instance, "_unsourced_before", set())
-        writes.lock_proposals(ids)
-        refresh(ids)
-    elif action in {"post_add", "post_remove"}:
-        ids = {instance.pk} if reverse else set(pk_set or ())
-        writes.lock_proposals(ids)
-        refresh(ids)
+    elif action in {"post_clear", "post_add", "post_remove"}:
+        if action == "post_clear":
+            ids = getattr(instance, "_unsourced_before", set())
+        else:
+            ids = {instance.pk} if reverse else set(pk_set or ())
+        if not search.defer(ids):
+            writes.lock_proposals(ids)
+            refresh(ids)
 
 
 def connect() -> None:
