@@ -263,3 +263,16 @@ def test_sources_published_later_are_not_part_of_a_past_picture(client, plan):
     CitationFactory(proposal=plan, source=later, text="words of the autumn")
     assert "Autumn report" in client.get("/proposals/plan/").content.decode()
     assert "Autumn report" not in page(client, "2025-04-15").content.decode()
+
+
+def test_a_past_days_list_offers_its_json_and_says_the_csv_files_hold_today(client, seeded):
+    """The CSV files carry today's statuses and backers: they are not offered as the day's."""
+    html = client.get("/proposals/?as_of=2025-06-30&status=floated").content.decode()
+    downloads = html[html.index('<p class="downloads">') :]
+    downloads = downloads[: downloads.index("</p>")]
+    assert "/api/proposals/?as_of=2025-06-30&amp;status=floated" in downloads
+    assert "The CSV files hold today's picture" in downloads
+    assert 'href="/export/proposals.csv?status=floated"' in downloads
+    assert "as_of" not in downloads.split("JSON</a>")[1]
+    day = client.get("/api/proposals/?as_of=2025-06-30&status=floated").json()
+    assert day["count"] == 1  # the JSON is that day's
