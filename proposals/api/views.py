@@ -238,18 +238,16 @@ class ActorDetail(APIView):
     def get(self, request: Request, slug: str) -> Response:
         actor = get_object_or_404(Actor, slug=slug)
         day = day_asked(request)
-        proposals = Proposal.objects.published()
-        if day is not None:
-            proposals = as_of.reported_by(proposals, day)
+        positions, commitments = as_of.records_of(actor, day, public=True)
         citations = Prefetch("citations", queryset=Citation.objects.select_related("source"))
         positions = (
-            as_of.positions_on(actor.positions.filter(proposal__in=proposals), day)
+            as_of.positions_on(positions, day)
             .select_related("proposal", "actor")
             .prefetch_related(citations)
             .order_by("-stated_on", "-pk")
         )
         commitments = (
-            as_of.commitments_on(actor.commitments.filter(layer__proposal__in=proposals), day)
+            as_of.commitments_on(commitments, day)
             .select_related("actor", "layer__kind", "layer__proposal")
             .prefetch_related(citations)
             .order_by("-stated_on", "-pk")

@@ -18,7 +18,6 @@ from ..models import (
     Actor,
     Citation,
     Commitment,
-    Layer,
     Phase,
     Position,
     Proposal,
@@ -124,21 +123,7 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The actor's record over time; with ?as_of=, as known that day."""
     actor = get_object_or_404(Actor, slug=slug)
     day, problem = as_of.parse(request.GET)
-    positions, commitments = actor.positions.all(), actor.commitments.all()
-    if day is None:
-        # Its records but those of the drafts (for readers), named from their columns: they
-        # are few, so PostgreSQL looks up this actor's records instead of joining every layer
-        # and proposal (14 ms to 2 with 10,000 proposals).
-        left_out = as_of.left_out(day, public=not is_analyst(request.user))
-        if left_out is not None:
-            positions = positions.exclude(proposal__in=left_out)
-            commitments = commitments.exclude(
-                layer__in=Layer.objects.filter(proposal__in=left_out)
-            )
-    else:  # those not yet reported are many: the proposals kept are joined
-        visible = as_of.reported_by(Proposal.objects.visible_to(request.user), day)
-        positions = positions.filter(proposal__in=visible)
-        commitments = commitments.filter(layer__proposal__in=visible)
+    positions, commitments = as_of.records_of(actor, day, public=not is_analyst(request.user))
     positions = Paginator(
         as_of.positions_on(positions, day)
         .select_related("proposal")
