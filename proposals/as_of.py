@@ -80,12 +80,19 @@ def records_of(actor: Actor, day: dt.date | None, public: bool) -> tuple[QuerySe
         drafts = left_out(None, public)
         if drafts is not None:
             positions = positions.exclude(proposal__in=drafts)
-            commitments = commitments.exclude(layer__in=Layer.objects.filter(proposal__in=drafts))
+            commitments = commitments_outside(commitments, drafts)
     else:  # those not yet reported are many: the proposals kept are joined
         kept = reported_by(Proposal.objects.published() if public else Proposal.objects, day)
         positions = positions.filter(proposal__in=kept)
         commitments = commitments.filter(layer__proposal__in=kept)
     return positions, commitments
+
+
+def commitments_outside(commitments: QuerySet, proposals: QuerySet) -> QuerySet:
+    """The commitments but those to the layers of `proposals`, a few named from their columns
+    (as left_out gives them): PostgreSQL looks up a short list of layers instead of joining every
+    layer and proposal."""
+    return commitments.exclude(layer__in=Layer.objects.filter(proposal__in=proposals))
 
 
 def reported_by(proposals: QuerySet, day: dt.date, end: dt.datetime | None = None) -> QuerySet:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
 
-from .as_of import in_force
-from .models import Actor, Commitment, Layer, Phase, Position, Stance, Unit
+from .as_of import commitments_outside, in_force
+from .models import Actor, Commitment, Phase, Position, Stance, Unit
 
 # How each stance is shown beside its label, so that colour is never the only carrier.
 SYMBOLS = {
@@ -74,11 +74,9 @@ class PhaseTotal:
 def commitment_totals(left_out: QuerySet | None, day: dt.date | None = None) -> list[PhaseTotal]:
     """How many commitments are in force at each phase, with their quantities by unit, but those
     of the proposals `left_out` (as_of.left_out)."""
-    # The commitments to every layer but those of the proposals left out: a few, so PostgreSQL
-    # looks up a short list instead of joining every layer and proposal.
     commitments = Commitment.objects.all()
     if left_out is not None:
-        commitments = commitments.exclude(layer__in=Layer.objects.filter(proposal__in=left_out))
+        commitments = commitments_outside(commitments, left_out)
     rows = (
         latest_commitments(commitments, day)
         .order_by()
