@@ -7,12 +7,14 @@ status and layer may repeat (?status=floated&status=agreed). Dates: reported_aft
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, F, Q, QuerySet
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -116,37 +118,54 @@ class ProposalFilter(django_filters.FilterSet):
         # As of a past day the statuses are those then in force (the queryset carries them).
         self.day = day
 
-    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        if self.day is None:  # a column of the proposal itself
-            return queryset.filter(status__in=value)
-        spans = as_of.status_spans(self.day).filter(status__in=value)
-        return queryset.filter(pk__in=spans.values("proposal"))
-
     # Each filter is `pk IN (subquery)`: no duplicate rows, and PostgreSQL hashes the subquery once.
+    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(self.condition(name, value))
+
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search(queryset, value)
 
     @extend_schema_field(OpenApiTypes.STR)  # a layer kind's slug, for the API's schema
     def filter_layer(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        for kind in value:  # every chosen kind: a proposal with air AND naval layers
-            queryset = queryset.filter(pk__in=Layer.objects.filter(kind=kind).values("proposal"))
-        return queryset
+        return queryset.filter(self.condition(name, value))
 
     def filter_actor(self, queryset: QuerySet, name: str, value: Actor) -> QuerySet:
-        return queryset.filter(pk__in=proposals_of_actor(value, self.day))
+        return queryset.filter(self.condition(name, value))
 
     def filter_precondition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if self.day is None:  # counted on each proposal (proposals.tallies)
-            return queryset.filter(tallies.having(value))
-        spans = as_of.status_spans(self.day, preconditions=True).filter(status=value)
-        return queryset.filter(pk__in=spans.values("proposal"))
+        return queryset.filter(self.condition(name, value))
+
+    def condition(self, name: str, value) -> Q:
+        """What a proposal meets to pass the facet's filter `name` (one of FACETS) with `value`:
+        the filter itself, and a column of the facets' leave_one_out."""
+        if name == "status":
+            if self.day is None:  # a column of the proposal itself
+                return Q(status__in=value)
+            spans = as_of.status_spans(self.day).filter(status__in=value)
+            return Q(pk__in=spans.values("proposal"))
+        if name == "layer":  # every chosen kind: a proposal with air AND naval layers
+            return Q(
+                *(Q(pk__in=Layer.objects.filter(kind=kind).values("proposal")) for kind in value)
+            )
+        if name == "actor":
+            return Q(pk__in=proposals_of_actor(value, self.day))
+        if name == "precondition":
+            if self.day is None:  # counted on each proposal (proposals.tallies)
+                return tallies.having(value)
+            spans = as_of.status_spans(self.day, preconditions=True).filter(status=value)
+            return Q(pk__in=spans.values("proposal"))
+        raise ValueError(f"{name} is not a facet")
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied in `qs`, so that the default order holds without the parameter
 
     @property
     def qs(self) -> QuerySet:
-        queryset = super().qs
+        return self.ordered(super().qs)
+
+    def ordered(self, queryset: QuerySet) -> QuerySet:
+        """The proposals in the order asked for (`sort`), by default the most recently updated
+        first, or with a search the best match."""
         data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
         sort = data.get("sort") or (RELEVANCE if data.get("q") else DEFAULT_SORT)
         if sort == RELEVANCE:
@@ -230,15 +249,10 @@ def count_proposals(rows: QuerySet) -> dict:
         return {value: int(count) for value, count in cursor.fetchall()}
 
 
-def counts_then(day: dt.date, proposals: QuerySet | None, visible) -> dict[int, int]:
-    """{actor: number of proposals} it backed on `day` or contributes to, among `proposals`
-    (None: every visible one, which `visible(field)` selects): one span of each actor and
-    proposal is in force on a day, so its rows are counted."""
-    among = (
-        visible("proposal")
-        if proposals is None
-        else Q(proposal__in=proposals.order_by().values("pk"))
-    )
+def counts_then(day: dt.date, among) -> dict[int, int]:
+    """{actor: number of proposals} it backed on `day` or contributes to, among the proposals
+    that `among` (a condition on the rows' proposal) selects: one span of each actor and proposal
+    is in force on a day, so its rows are counted."""
     return dict(
         InvolvementSpan.objects.filter(as_of.span_on(day), among)
         .order_by()
@@ -246,6 +260,71 @@ def counts_then(day: dt.date, proposals: QuerySet | None, visible) -> dict[int, 
         .annotate(n=Count("*"))
         .values_list("actor_id", "n")
     )
+
+
+class Among(Expression):
+    """`column` is one of `ids`: the ids go as one parameter, an array on PostgreSQL (`= ANY`)
+    and a JSON list on SQLite, not as a placeholder each."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, ids: Iterable[int]) -> None:
+        super().__init__()
+        self.column, self.ids = F(column), list(ids)
+
+    def get_source_expressions(self) -> list:
+        return [self.column]
+
+    def set_source_expressions(self, expressions: list) -> None:
+        (self.column,) = expressions
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        sql, params = compiler.compile(self.column)
+        return f"{sql} = ANY(%s::bigint[])", [*params, self.ids]
+
+    def as_sqlite(self, compiler, connection) -> tuple[str, list]:
+        sql, params = compiler.compile(self.column)  # a column, compiled; the ids: a parameter
+        return f"{sql} IN (SELECT value FROM json_each(%s))", [  # noqa: S608
+            *params,
+            json.dumps(self.ids),
+        ]
+
+
+def leave_one_out(
+    filterset: ProposalFilter, proposals: QuerySet, data: dict, chosen: list[str]
+) -> dict[str | None, list[int]]:
+    """As of a past day, with two facets or more filtered on (`chosen`), the ids of the
+    proposals that every chosen filter but one gives (keyed by that facet) and that all of them
+    give (None), among `proposals` (the other filters applied).
+
+    One query marks each proposal with a column per chosen filter and keeps those that miss at
+    most one: each filter's subquery is run once, where a query per facet would run every other
+    filter again, then each facet counts the rows of a short list of ids.
+    """
+    marks = {
+        f"in_{name}": ExpressionWrapper(
+            filterset.condition(name, data[name]), output_field=BooleanField()
+        )
+        for name in chosen
+    }
+    rows = proposals.order_by().annotate(**marks).values_list("pk", *marks)
+    sql, params = rows.query.sql_with_params()
+    columns = [f"f{n}" for n in range(len(chosen))]
+    missed = " + ".join(f"CASE WHEN {column} THEN 0 ELSE 1 END" for column in columns)
+    # Materialized, so that each filter's subquery runs once, not again in the WHERE.
+    query = (
+        f"WITH marked(id, {', '.join(columns)}) AS MATERIALIZED ({sql}) "  # noqa: S608
+        f"SELECT id, {', '.join(columns)} FROM marked WHERE {missed} <= 1"
+    )
+    sets: dict[str | None, list[int]] = {name: [] for name in [None, *chosen]}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for pk, *passed in cursor.fetchall():
+            failed = [name for name, ok in zip(chosen, passed, strict=True) if not ok]
+            for name in failed or [None, *chosen]:
+                sets[name].append(pk)
+    return sets
 
 
 @dataclass
@@ -258,32 +337,52 @@ class FacetOption:
 
 def facets(
     filterset: ProposalFilter, base: QuerySet, public: bool | None = None
-) -> dict[str, list[FacetOption]]:
+) -> dict[str, list[FacetOption] | list[int] | None]:
     """Beside each option, how many proposals it would give with the other filters kept.
 
     One query per facet, whatever the number of proposals (as Datasette does), over the ids of
-    the proposals that the other filters give. `public` says whether `base` is the published
-    proposals (True), all of them (False) or some other set (None), in each case only those
-    reported by then on a past day: with no filter in play, the counts then leave out the few
-    drafts or proposals not yet reported, or the few not in `base`, instead of looking up every
-    proposal.
+    the proposals that the other filters give; as of a past day with two facets or more
+    filtered on, one query before them lists those ids (leave_one_out). `public` says whether
+    `base` is the published proposals (True), all of them (False) or some other set (None), in
+    each case only those reported by then on a past day: with no filter in play, the counts then
+    leave out the few drafts or proposals not yet reported, or the few not in `base`, instead of
+    looking up every proposal.
     """
     data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     day = filterset.day
 
     # The filters given (filter_proposals dropped empty ones), not their cleaned values.
     applied = {name for name in data if name != "sort" and name in filterset.data}
+    chosen = [name for name in FACETS if name in applied]
+
+    def filtered(names: set[str]) -> QuerySet:
+        queryset = base
+        for name in filterset.filters:  # in a fixed order: the same view, the same SQL
+            if name in names:
+                queryset = filterset.filters[name].filter(queryset, data[name])
+        return queryset
+
+    # As of a past day, with two facets or more filtered on, each facet's proposals are listed
+    # once by id. (Today's status and precondition filters read columns of the proposal: running
+    # them again per facet costs less than listing thousands of ids.)
+    sets = (
+        leave_one_out(filterset, filtered(applied - set(chosen)), data, chosen)
+        if day is not None and len(chosen) > 1
+        else None
+    )
+
+    def own(facet: str | None) -> str | None:
+        """The key in `sets` of the proposals that every filter but this facet's gives."""
+        return facet if facet in chosen else None
 
     def matching(facet: str | None) -> QuerySet | None:
         """The proposals that every filter but this facet's gives; None if that is all of
         `base`."""
-        filters = {name: value for name, value in data.items() if name in applied - {facet}}
-        if not filters:
+        if sets is not None:
+            return Proposal.objects.filter(Among("pk", sets[own(facet)]))
+        if not applied - {facet}:
             return None
-        queryset = base
-        for name, value in filters.items():
-            queryset = filterset.filters[name].filter(queryset, value)
-        return queryset
+        return filtered(applied - {facet})
 
     def visible(field: str) -> Q:
         """Rows (whose proposal is `field`) of every proposal in `base`, named by the few left
@@ -297,8 +396,10 @@ def facets(
                 return Q()
         return ~Q(**{f"{field}__in": left_out})
 
-    def within(facet: str | None, field: str) -> Q:
+    def within(facet: str | None, field: str) -> Q | Among:
         """Rows (whose proposal is `field`) of the proposals that `matching(facet)` gives."""
+        if sets is not None:
+            return Among(field, sets[own(facet)])
         proposals = matching(facet)
         if proposals is None:
             return visible(field)
@@ -348,7 +449,6 @@ def facets(
             .order_by()
             .values_list("status", "proposal_id")
         )
-    proposals = matching("actor")
     if day is None:  # today's backers and contributors: a row per actor and proposal
         actor_counts = dict(
             Involvement.objects.filter(within("actor", "proposal"))
@@ -358,7 +458,7 @@ def facets(
             .values_list("actor_id", "n")
         )
     else:
-        actor_counts = counts_then(day, proposals, visible)
+        actor_counts = counts_then(day, within("actor", "proposal"))
 
     selected_status = set(data.get("status") or [])
     selected_layers = {kind.slug for kind in data.get("layer") or []}
@@ -388,4 +488,6 @@ def facets(
             )
             for actor in actors
         ],
+        # The proposals every filter gives, when they were listed by id (leave_one_out).
+        "matched": None if sets is None else sets[None],
     }

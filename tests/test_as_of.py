@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from proposals import writes
-from proposals.models import Position, Proposal
+from proposals.models import Actor, Position, Proposal
 
 from .factories import (
     ActorFactory,
@@ -185,6 +185,80 @@ def test_the_list_filters_and_counts_as_of_a_past_day(client, plan):
     assert (
         client.get("/proposals/", {"precondition": "met"}).context["page_obj"].paginator.count == 1
     )
+
+
+def dated_plan(title, status, precondition, backer, reported=None, published=True):
+    """A plan whose status, precondition and backer on 15 April 2025 are those given, and
+    otherwise today: each changed on 1 May 2025."""
+    proposal = ProposalFactory(
+        title=title, first_reported=reported or D(2025, 3, 1), is_published=published
+    )
+    later = {"floated": "agreed", "under_discussion": "floated"}[status]
+    writes.record_status_change(proposal, None, status, D(2025, 3, 1))
+    writes.record_status_change(proposal, None, later, D(2025, 5, 1))
+    condition = PreconditionFactory(proposal=proposal)
+    writes.record_status_change(proposal, condition, precondition, D(2025, 3, 1))
+    swapped = {"met": "unmet", "unmet": "met"}[precondition]
+    writes.record_status_change(proposal, condition, swapped, D(2025, 5, 1))
+    other = Actor.objects.exclude(pk=backer.pk).get(slug__in=["a", "b"])
+    for actor, stance, day in [
+        (backer, "supports", D(2025, 4, 1)),
+        (other, "supports", D(2025, 5, 1)),
+    ]:
+        Position.objects.create(proposal=proposal, actor=actor, stance=stance, stated_on=day)
+        Position.objects.create(
+            proposal=proposal, actor=actor, stance="opposes", stated_on=D(2025, 3, 1)
+        )
+    writes.sync_backers(proposal.pk)
+    LayerFactory(proposal=proposal, kind=layer_kind("naval"))
+    return proposal
+
+
+def test_each_facet_as_of_a_past_day_counts_within_every_other_filter_then(client, analyst):
+    """With several facets filtered on, as of a past day: each facet counts the proposals that
+    every other filter gives then (not today), leaving out those not yet reported and drafts."""
+    a, b = ActorFactory(slug="a", name="A"), ActorFactory(slug="b", name="B")
+    dated_plan("Every filter", "floated", "unmet", a)
+    dated_plan("Under discussion then", "under_discussion", "unmet", a)
+    dated_plan("Met then", "floated", "met", a)
+    dated_plan("Backed by B then", "floated", "unmet", b)
+    dated_plan("Reported later", "floated", "unmet", a, reported=D(2025, 9, 1))
+    dated_plan("Draft", "floated", "unmet", a, published=False)
+    chosen = {"as_of": "2025-04-15", "status": "floated", "precondition": "unmet", "actor": "a"}
+
+    def seen(params, viewer=client):
+        response = viewer.get("/proposals/", params)
+        assert response.status_code == 200, response.content
+        facets = response.context["facets"]
+        counts = {
+            name: {o.value: o.count for o in facets[name] if o.count}
+            for name in ("status", "precondition", "actor", "layer")
+        }
+        titles = sorted(p.title for p in response.context["page_obj"])
+        return titles, response.context["page_obj"].paginator.count, counts
+
+    titles, count, counts = seen(chosen)
+    assert (titles, count) == (["Every filter"], 1)
+    assert counts == {
+        "status": {"floated": 1, "under_discussion": 1},
+        "precondition": {"unmet": 1, "met": 1},
+        "actor": {"a": 1, "b": 1},
+        "layer": {"naval": 1},
+    }
+    # Today the same filters find none of them: the statuses, preconditions and backers changed.
+    today = {key: value for key, value in chosen.items() if key != "as_of"}
+    assert seen(today)[:2] == ([], 0)
+    # Two facets filtered on: the third counts within both.
+    titles, count, counts = seen({"as_of": "2025-04-15", "status": "floated", "actor": "a"})
+    assert (titles, count) == (["Every filter", "Met then"], 2)
+    assert counts["precondition"] == {"unmet": 1, "met": 1}
+    assert counts["status"] == {"floated": 2, "under_discussion": 1}
+    assert counts["actor"] == {"a": 2, "b": 1}
+    # An analyst's counts and rows include the draft.
+    client.force_login(analyst)
+    titles, count, counts = seen(chosen)
+    assert (titles, count) == (["Draft", "Every filter"], 2)
+    assert counts["status"] == {"floated": 2, "under_discussion": 1}
 
 
 def test_a_malformed_day_on_the_list_is_explained(client, plan):
