@@ -245,6 +245,11 @@ def test_each_facet_as_of_a_past_day_counts_within_every_other_filter_then(clien
         "actor": {"a": 1, "b": 1},
         "layer": {"naval": 1},
     }
+    # A layer every plan has, as a fourth facet filtered on, changes nothing; one none has, all.
+    assert seen({**chosen, "layer": "naval"}) == (titles, count, counts)
+    none = seen({**chosen, "layer": "air"})
+    assert none[:2] == ([], 0) and none[2]["layer"] == {}
+    assert none[2]["status"] == {} and none[2]["actor"] == {}
     # Today the same filters find none of them: the statuses, preconditions and backers changed.
     today = {key: value for key, value in chosen.items() if key != "as_of"}
     assert seen(today)[:2] == ([], 0)
