@@ -163,6 +163,12 @@ def test_the_list_filters_and_counts_as_of_a_past_day(client, plan):
     found, response = titles()
     assert found == ["Border plan"]  # the later plan was not reported yet
     html = response.content.decode()
+    heading = html.split('id="results-heading"')[1].split("</h2>")[0]
+    assert "1 proposal" in heading and "match" not in heading  # the day alone filters nothing
+    heading = (
+        titles(status="floated", sort="title")[1].content.decode().split('id="results-heading"')[1]
+    )
+    assert "1 proposal matches these filters" in heading.split("</h2>")[0]
     assert "As of 15 April 2025" in html
     assert 'href="/proposals/plan/?as_of=2025-04-15"' in html
     facets = response.context["facets"]

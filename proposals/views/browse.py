@@ -293,7 +293,8 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "query_without_page": shareable_query(filterset, drop=frozenset({"page"})),
         "canonical_query": canonical,
-        "is_filtered": any(k not in {"page", "sort"} for k in QueryDict(canonical)),
+        # The day alone is no filter: the banner says which picture it is.
+        "is_filtered": any(k not in {"page", "sort", "as_of"} for k in QueryDict(canonical)),
         "last_updated": reported.aggregate(last=Max("updated_at"))["last"],
         **as_of.on_page(day),
         "today_query": shareable_query(filterset, drop=frozenset({"as_of", "page"})),
