@@ -371,15 +371,9 @@ def facets(
         else None
     )
 
-    def own(facet: str | None) -> str | None:
-        """The key in `sets` of the proposals that every filter but this facet's gives."""
-        return facet if facet in chosen else None
-
     def matching(facet: str | None) -> QuerySet | None:
         """The proposals that every filter but this facet's gives; None if that is all of
         `base`."""
-        if sets is not None:
-            return Proposal.objects.filter(Among("pk", sets[own(facet)]))
         if not applied - {facet}:
             return None
         return filtered(applied - {facet})
@@ -398,8 +392,8 @@ def facets(
 
     def within(facet: str | None, field: str) -> Q | Among:
         """Rows (whose proposal is `field`) of the proposals that `matching(facet)` gives."""
-        if sets is not None:
-            return Among(field, sets[own(facet)])
+        if sets is not None:  # listed by id, keyed by the facet left out (None: none is)
+            return Among(field, sets[facet if facet in chosen else None])
         proposals = matching(facet)
         if proposals is None:
             return visible(field)

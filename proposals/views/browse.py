@@ -266,11 +266,12 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     unread = SEARCH_FIELDS if not query else ("search_vector",)
     # The facets read the statuses then from their spans: not the join the rows need.
     facet_counts = cached_facets(filterset, reported, public=not is_analyst(request.user))
-    rows = filterset.qs
     if facet_counts["matched"] is not None and not query:
         # The facets listed the proposals by id: the rows are looked up by theirs, not by every
         # filter again (a search keeps its own query, which ranks the matches).
         rows = filterset.ordered(visible.filter(Among("pk", facet_counts["matched"])))
+    else:
+        rows = filterset.qs
     paginator = Paginator(rows.defer(*unread), settings.PROPOSALS_PER_PAGE)
     # Each proposal has one status, and the status facet counts them with every other filter
     # kept: the results are those of the statuses chosen (all, with none chosen). That spares a
